@@ -21,12 +21,12 @@ public final class ModelLoader {
      * Opens a GGUF file, a Hugging Face checkpoint directory, or a llama2.c {@code .bin} checkpoint.
      *
      * @param path      the model file or directory
-     * @param tokenizer a separate tokenizer file (llama2.c {@code tokenizer.bin}); required for llama2.c,
-     *                  otherwise ignored when empty
+     * @param tokenizer a separate tokenizer file; required for llama2.c ({@code tokenizer.bin}), optional for a
+     *                  Hugging Face directory (replaces its tokenizer.json), ignored for GGUF
      */
     public static ModelFile open(Path path, Optional<Path> tokenizer) {
         if (Files.isDirectory(path)) {
-            return HfModelFile.open(path);
+            return HfModelFile.open(path, tokenizer);
         }
         if (!Files.isRegularFile(path)) {
             throw new FlashjException(path + ": no such file or directory");
