@@ -1,5 +1,7 @@
 package dev.flashj.tokenizer;
 
+import java.util.Optional;
+
 /** Text to token ids and back. Implementations are immutable and thread-safe. */
 public interface Tokenizer {
 
@@ -37,6 +39,14 @@ public interface Tokenizer {
 
         /** Returns whatever is buffered (invalid bytes as U+FFFD) and resets. */
         String flush();
+    }
+
+    /**
+     * The chat template (Jinja source) shipped with the tokenizer: GGUF {@code tokenizer.chat_template}
+     * or {@code chat_template} in {@code tokenizer_config.json}.
+     */
+    default Optional<String> chatTemplate() {
+        return Optional.empty();
     }
 
     /** A one-line description for display, e.g. "SentencePiece BPE, 32000 tokens, BOS 1, EOS 2". */
