@@ -13,6 +13,7 @@ public final class NativeLibraryProbe {
     }
 
     /** True when the dynamic linker can load {@code libraryName} (a name such as "libcuda.so.1" or a path). */
+    @SuppressWarnings("restricted") // loading a library needs native access, which the launcher enables
     public static boolean isLoadable(String libraryName) {
         try (Arena arena = Arena.ofConfined()) {
             SymbolLookup.libraryLookup(libraryName, arena);
