@@ -1,0 +1,27 @@
+package dev.flashj.model;
+
+import dev.flashj.tokenizer.Tokenizer;
+
+/**
+ * A loaded, immutable model ready to run: thread-safe, shared by any number of sessions. Each
+ * backend (CPU now, GPU backends later) provides one implementation.
+ */
+public interface LanguageModel extends AutoCloseable {
+
+    LlamaConfig config();
+
+    Tokenizer tokenizer();
+
+    /** Where it runs, for display: "cpu (2 threads, 256-bit vectors)". */
+    String deviceDescription();
+
+    /**
+     * Starts a sequence with room for {@code maxTokens} positions (prompt plus generated tokens,
+     * at most {@link LlamaConfig#contextLength()}). All per-sequence memory is allocated here.
+     */
+    ModelSession newSession(int maxTokens);
+
+    /** Releases the model; open sessions must not be used afterwards. */
+    @Override
+    void close();
+}
