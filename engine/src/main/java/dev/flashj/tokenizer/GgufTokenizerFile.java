@@ -1,16 +1,18 @@
 package dev.flashj.tokenizer;
 
-import dev.flashj.FlashjException;
+import dev.flashj.format.gguf.GgufFile;
 
 import java.nio.file.Path;
 
-/** Reads the vocabulary of a GGUF file (needs the GGUF reader; see {@link GgufTokenizers}). */
+/** Reads the vocabulary of a GGUF file (its {@code tokenizer.ggml.*} metadata). */
 final class GgufTokenizerFile {
     private GgufTokenizerFile() {
     }
 
     static Tokenizer load(Path file) {
-        throw new FlashjException(file + ": reading a tokenizer from GGUF needs the GGUF reader, which is not"
-                + " in this build yet");
+        // the metadata is parsed onto the heap, so the mapping can be released at once
+        try (GgufFile gguf = GgufFile.open(file)) {
+            return GgufTokenizers.fromMetadata(gguf.metadata());
+        }
     }
 }
