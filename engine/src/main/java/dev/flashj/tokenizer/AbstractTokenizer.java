@@ -24,9 +24,10 @@ abstract sealed class AbstractTokenizer implements Tokenizer permits SentencePie
     /**
      * Tokenizes one fragment of plain text (no special tokens in it).
      *
+     * @param atTextStart   true when the fragment starts the text
      * @param startsSegment true at the start of the text and right after a special token
      */
-    abstract void encodeFragment(String fragment, boolean startsSegment, IntList out);
+    abstract void encodeFragment(String fragment, boolean atTextStart, boolean startsSegment, IntList out);
 
     /** The bytes one token stands for when decoding (empty for control tokens). */
     abstract byte[] tokenBytes(int id);
@@ -41,17 +42,20 @@ abstract sealed class AbstractTokenizer implements Tokenizer permits SentencePie
             out.add(special.bosId());
         }
         boolean[] startsSegment = {true};
+        boolean[] atTextStart = {true};
         matcher.split(text, parseSpecial, new SpecialTokenMatcher.Sink() {
             @Override
             public void text(String fragment) {
-                encodeFragment(fragment, startsSegment[0], out);
+                encodeFragment(fragment, atTextStart[0], startsSegment[0], out);
                 startsSegment[0] = false;
+                atTextStart[0] = false;
             }
 
             @Override
             public void token(int id) {
                 out.add(id);
                 startsSegment[0] = true;
+                atTextStart[0] = false;
             }
         });
         return out.toArray();

@@ -41,7 +41,7 @@ public final class ByteLevelBpeTokenizer extends AbstractTokenizer {
     }
 
     @Override
-    void encodeFragment(String fragment, boolean startsSegment, IntList out) {
+    void encodeFragment(String fragment, boolean atTextStart, boolean startsSegment, IntList out) {
         String text = fragment;
         if (options.unicodeNormalization() != null) {
             text = Normalizer.normalize(text, options.unicodeNormalization());

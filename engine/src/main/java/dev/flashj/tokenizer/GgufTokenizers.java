@@ -37,7 +37,7 @@ public final class GgufTokenizers {
         SpecialTokens special = specialTokens(md, vocabulary, 1, 2, 0, true);
         boolean prefix = md.findBool(PREFIX + "add_space_prefix").orElse(true);
         return new SentencePieceTokenizer(vocabulary, special, new ScoreMergeRule(vocabulary, scores),
-                new SentencePieceTokenizer.Options(prefix, false, false, null, "GGUF"));
+                new SentencePieceTokenizer.Options(prefix, true, false, false, null, "GGUF"));
     }
 
     private static ByteLevelBpeTokenizer byteLevel(GgufMetadata md) {

@@ -88,8 +88,10 @@ final class HfTokenizerReader {
                 || (metaspace != null && !"never".equals(metaspace.path("prepend_scheme").asText("always"))
                 && metaspace.path("add_prefix_space").asBoolean(true));
         boolean split = metaspace != null && metaspace.path("split").asBoolean(true);
+        boolean onlyFirst = metaspace != null && "first".equals(metaspace.path("prepend_scheme").asText(""))
+                && !prependsSpaceMark(root.path("normalizer"));
         return new SentencePieceTokenizer(vocabulary, special, merges,
-                new SentencePieceTokenizer.Options(prefix, true, split, form, "tokenizer.json"));
+                new SentencePieceTokenizer.Options(prefix, !onlyFirst, true, split, form, "tokenizer.json"));
     }
 
     private void checkModelType() {

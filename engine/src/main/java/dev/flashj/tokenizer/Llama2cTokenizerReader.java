@@ -65,7 +65,7 @@ final class Llama2cTokenizerReader {
         Vocabulary vocabulary = new Vocabulary(pieces, types);
         SpecialTokens special = new SpecialTokens(BOS, EOS, UNK, true, new int[] {EOS}, Optional.empty());
         return new SentencePieceTokenizer(vocabulary, special, new ScoreMergeRule(vocabulary, scores),
-                new SentencePieceTokenizer.Options(true, false, false, null, "llama2.c tokenizer.bin"));
+                new SentencePieceTokenizer.Options(true, true, false, false, null, "llama2.c tokenizer.bin"));
     }
 
     private static String normalisePiece(int id, String piece) {

@@ -20,14 +20,16 @@ public final class SentencePieceTokenizer extends AbstractTokenizer {
     /**
      * How text is prepared before BPE.
      *
-     * @param addSpacePrefix       put {@code ▁} before the text and after each special token
+     * @param addSpacePrefix       put {@code ▁} before the text
+     * @param prefixAfterSpecialTokens also put it after each special token (llama.cpp; Hugging Face's
+     *                             Prepend normalizer), not only at the start (Metaspace "first")
      * @param bytesBeforeMerging   replace unknown characters by byte tokens before merging (Hugging Face)
      *                             rather than after (llama.cpp, llama2.c)
      * @param splitAtSpaceMarks    split the text into words before each {@code ▁} (Metaspace with split)
      * @param unicodeNormalization a normal form applied first, or null
      * @param source               where the vocabulary came from, for {@link #describe()}
      */
-    record Options(boolean addSpacePrefix, boolean bytesBeforeMerging, boolean splitAtSpaceMarks,
+    record Options(boolean addSpacePrefix, boolean prefixAfterSpecialTokens, boolean bytesBeforeMerging, boolean splitAtSpaceMarks,
                    Normalizer.Form unicodeNormalization, String source) {
     }
 
@@ -67,12 +69,12 @@ public final class SentencePieceTokenizer extends AbstractTokenizer {
     }
 
     @Override
-    void encodeFragment(String fragment, boolean startsSegment, IntList out) {
+    void encodeFragment(String fragment, boolean atTextStart, boolean startsSegment, IntList out) {
         String text = fragment;
         if (options.unicodeNormalization() != null) {
             text = Normalizer.normalize(text, options.unicodeNormalization());
         }
-        if (options.addSpacePrefix() && startsSegment) {
+        if (options.addSpacePrefix() && (options.prefixAfterSpecialTokens() ? startsSegment : atTextStart)) {
             text = " " + text;
         }
         text = text.replace(' ', SPACE_MARK);

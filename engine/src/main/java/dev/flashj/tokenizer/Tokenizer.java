@@ -13,7 +13,11 @@ public interface Tokenizer {
      */
     int[] encode(String text, boolean addBos, boolean parseSpecial);
 
-    /** Decodes ids to text exactly (byte-fallback and byte-level pieces joined into UTF-8). */
+    /**
+     * Decodes ids to text exactly (byte-fallback and byte-level pieces joined into UTF-8). Control
+     * tokens (BOS, EOS, ...) decode to nothing. A SentencePiece tokenizer drops the one space its dummy
+     * prefix puts at the start, so {@code decode(encode(s, false, false))} gives back {@code s}.
+     */
     String decode(int[] ids);
 
     /** The raw vocabulary piece of one id, as stored (for display). */

@@ -3,7 +3,9 @@ package dev.flashj.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flashj.TestData;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -67,6 +69,30 @@ class HfTokenizerJsonTest {
         assertTrue(java.util.Arrays.stream(literal).noneMatch(id -> id == 2));
         assertEquals("a</s>", tokenizer.decode(literal));
         assertEquals("a", tokenizer.decode(parsed), "control tokens decode to nothing");
+    }
+
+    /** The same vocabulary in the newer Metaspace form: ▁ only at the very start of the text. */
+    @Test
+    void metaspacePreTokenizerWithPrependSchemeFirst(@TempDir Path tmp) throws IOException {
+        Path original = TestData.require(DIR.resolve("tokenizer.json").toString());
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = (ObjectNode) json.readTree(original.toFile());
+        root.putNull("normalizer");
+        root.putObject("pre_tokenizer").put("type", "Metaspace").put("replacement", "▁")
+                .put("prepend_scheme", "first").put("split", false);
+        Path metaspaceFile = tmp.resolve("tokenizer.json");
+        json.writeValue(metaspaceFile.toFile(), root);
+        Tokenizer legacy = TokenizerLoader.load(original, 0);
+        Tokenizer metaspace = TokenizerLoader.load(metaspaceFile, 0);
+        String text = "Linear attention is  fast.";
+        assertArrayEquals(legacy.encode(text, true, true), metaspace.encode(text, true, true));
+        // after a special token the legacy normalizer prepends ▁ again, Metaspace "first" does not
+        int[] legacyIds = legacy.encode("</s>Linear", false, true);
+        int[] metaspaceIds = metaspace.encode("</s>Linear", false, true);
+        assertEquals("Linear", legacy.decode(legacyIds));
+        assertEquals("Linear", metaspace.decode(metaspaceIds));
+        assertEquals(legacy.piece(352), legacy.piece(legacyIds[1]), "legacy: ▁ after </s>");
+        assertTrue(metaspaceIds[1] != 352, "first: no ▁ after </s>");
     }
 
     static int[] ints(JsonNode array) {
