@@ -42,6 +42,10 @@ final class Llama2cTokenizerReader {
         if (maxTokenLength <= 0) {
             throw FlashjException.badFile(file, "max_token_length", "must be positive, found " + maxTokenLength);
         }
+        if (vocabSize > in.remaining() / 8) { // every token takes at least 8 bytes
+            throw FlashjException.badFile(file, "vocab size", vocabSize + " tokens cannot fit in "
+                    + in.remaining() + " bytes (is the vocabulary size right?)");
+        }
         String[] pieces = new String[vocabSize];
         float[] scores = new float[vocabSize];
         TokenType[] types = new TokenType[vocabSize];

@@ -75,12 +75,15 @@ class TokenizerErrorsTest {
     void brokenLlama2cTokenizer() throws IOException {
         byte[] real = Files.readAllBytes(TestData.require("tok512.bin"));
         Path truncated = dir.resolve("truncated.bin");
-        Files.write(truncated, Arrays.copyOf(real, real.length / 2));
-        assertFails(() -> TokenizerLoader.load(truncated, 512), truncated.toString(), "token ", "ends after");
+        Files.write(truncated, Arrays.copyOf(real, real.length - 2));
+        assertFails(() -> TokenizerLoader.load(truncated, 512), truncated.toString(), "token 511", "runs past the end");
+        Files.write(truncated, Arrays.copyOf(real, real.length - 3 - 8));
+        assertFails(() -> TokenizerLoader.load(truncated, 512), truncated.toString(), "token 511", "ends after 511");
         Path tooFew = dir.resolve("tok512.bin");
         Files.write(tooFew, real);
         assertFails(() -> TokenizerLoader.load(tooFew, 513), "token 512", "vocabulary size");
         assertFails(() -> TokenizerLoader.load(tooFew, 0), "vocab size");
+        assertFails(() -> TokenizerLoader.load(tooFew, Integer.MAX_VALUE), "vocab size", "cannot fit");
 
         ByteBuffer negative = ByteBuffer.allocate(4 + 8).order(ByteOrder.LITTLE_ENDIAN);
         negative.putInt(8).putFloat(0f).putInt(-5);
