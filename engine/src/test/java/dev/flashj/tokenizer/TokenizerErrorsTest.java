@@ -85,7 +85,7 @@ class TokenizerErrorsTest {
         assertFails(() -> TokenizerLoader.load(tooFew, 0), "vocab size");
         assertFails(() -> TokenizerLoader.load(tooFew, Integer.MAX_VALUE), "vocab size", "cannot fit");
 
-        ByteBuffer negative = ByteBuffer.allocate(4 + 8).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer negative = ByteBuffer.allocate(4 + 3 * 8).order(ByteOrder.LITTLE_ENDIAN);
         negative.putInt(8).putFloat(0f).putInt(-5);
         Path negativeFile = dir.resolve("negative.bin");
         Files.write(negativeFile, negative.array());
