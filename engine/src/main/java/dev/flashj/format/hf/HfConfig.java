@@ -78,6 +78,9 @@ public record HfConfig(
         if (headDim % 2 != 0) {
             throw json.error("head_dim", "must be even for rotary embeddings, found " + headDim);
         }
+        if ((long) heads * headDim > Integer.MAX_VALUE) {
+            throw json.error("head_dim", "num_attention_heads * head_dim overflows: " + heads + " * " + headDim);
+        }
         int vocab = json.positiveInt("vocab_size");
         int maxPositions = json.positiveInt("max_position_embeddings");
         double eps = json.positiveDouble("rms_norm_eps");

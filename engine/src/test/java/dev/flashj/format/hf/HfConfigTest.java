@@ -180,6 +180,7 @@ class HfConfigTest {
         assertBad(with(minimal("LlamaForCausalLM"), o -> o.put("num_key_value_heads", 4)), "num_key_value_heads", "divide");
         assertBad(with(minimal("LlamaForCausalLM"), o -> o.put("hidden_size", 97)), "head_dim", "multiple");
         assertBad(with(minimal("LlamaForCausalLM"), o -> o.put("head_dim", 15)), "head_dim", "even");
+        assertBad(with(minimal("LlamaForCausalLM"), o -> o.put("head_dim", 1 << 30)), "head_dim", "overflows");
         assertBad(with(minimal("LlamaForCausalLM"), o -> o.put("rms_norm_eps", -1.0)), "rms_norm_eps", "positive");
         assertBad(with(minimal("LlamaForCausalLM"), o -> o.put("hidden_act", "gelu")), "hidden_act", "gelu");
         assertBad(with(minimal("LlamaForCausalLM"), o -> o.put("mlp_bias", true)), "mlp_bias", "not supported");
