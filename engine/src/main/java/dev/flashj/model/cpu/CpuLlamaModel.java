@@ -35,13 +35,19 @@ public final class CpuLlamaModel implements LanguageModel {
 
     /**
      * Binds the weights of {@code file} and precomputes the RoPE tables for its context length. The model
-     * takes ownership of the file (closing the model closes it); {@code threads} stays the caller's.
+     * takes ownership of the file: closing the model closes it, and so does a failure to load (so
+     * {@code load(ModelLoader.open(path, tok), threads)} leaks nothing). {@code threads} stays the caller's.
      */
     public static CpuLlamaModel load(ModelFile file, CpuThreads threads) {
-        validate(file);
-        LlamaWeights weights = LlamaWeights.bind(file);
-        RopeTable rope = RopeTable.create(file.config().rope(), file.config().contextLength());
-        return new CpuLlamaModel(file, weights, rope, threads);
+        try {
+            validate(file);
+            LlamaWeights weights = LlamaWeights.bind(file);
+            RopeTable rope = RopeTable.create(file.config().rope(), file.config().contextLength());
+            return new CpuLlamaModel(file, weights, rope, threads);
+        } catch (RuntimeException | Error e) {
+            file.close();
+            throw e;
+        }
     }
 
     private static void validate(ModelFile file) {
