@@ -182,7 +182,8 @@ class CpuLlamaModelTest {
             assertEquals(5, s.position());
             float[] got = s.feed(b, 0, 6).clone();
             fresh.feed(a, 0, 5);
-            assertArrayEquals(fresh.feed(b, 0, 6), got, 1e-6f);
+            // The prefix ran as one batch of 12 here and of 5 there: matmul rounding may differ slightly.
+            assertArrayClose(fresh.feed(b, 0, 6), got, 1e-5);
             assertThrows(FlashjException.class, () -> s.truncate(12));
             assertThrows(FlashjException.class, () -> s.truncate(-1));
         }
