@@ -43,12 +43,7 @@ final class OpenClWeights implements AutoCloseable {
     static OpenClWeights upload(ModelFile file, ClContext context, ClQueue queue) {
         LlamaConfig c = file.config();
         ClDevice device = context.device();
-        long bytes = totalDeviceBytes(file);
-        if (bytes > device.globalMemSize()) {
-            throw new FlashjException(file.path() + ": the model needs " + bytes + " bytes of weights on the device"
-                    + " (f32/f16), more than the " + device.globalMemSize() + " bytes of global memory of "
-                    + device.describe() + "; use a smaller model or the CPU backend");
-        }
+        checkFits(file.path(), totalDeviceBytes(file), device);
         List<ClBuffer> buffers = new ArrayList<>();
         try {
             WeightUploader up = new WeightUploader(file, context, queue, buffers);
@@ -78,6 +73,15 @@ final class OpenClWeights implements AutoCloseable {
         } catch (RuntimeException e) {
             buffers.forEach(ClBuffer::close);
             throw e;
+        }
+    }
+
+    /** Fails with a clear message when {@code bytes} of weights cannot fit the device's global memory. */
+    static void checkFits(java.nio.file.Path model, long bytes, ClDevice device) {
+        if (bytes > device.globalMemSize()) {
+            throw new FlashjException(model + ": the model needs " + bytes + " bytes of weights on the device"
+                    + " (f32/f16), more than the " + device.globalMemSize() + " bytes of global memory of "
+                    + device.describe() + "; use a smaller model or the CPU backend");
         }
     }
 
