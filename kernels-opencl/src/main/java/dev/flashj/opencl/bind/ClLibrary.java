@@ -111,6 +111,7 @@ public final class ClLibrary {
 
     /** Resolves symbols, naming the one that is missing. */
     private record Binder(Linker linker, SymbolLookup lookup) {
+        @SuppressWarnings("restricted") // downcalls need native access, enabled like for load()
         MethodHandle bind(String symbol, MemoryLayout result, MemoryLayout... args) {
             MemorySegment address = lookup.find(symbol).orElseThrow(() -> new FlashjException(
                     LIBRARY_NAME + " lacks the symbol " + symbol + " (an OpenCL 1.2 ICD loader is required)"));
