@@ -16,7 +16,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -76,17 +75,7 @@ class OpenClLlamaModelTest {
     }
 
     static ModelFile open(String relative) {
-        Path path = TestData.require(relative);
-        try {
-            return ModelLoader.open(path, Optional.empty());
-        } catch (FlashjException e) {
-            // The tokenizers are written in parallel; until they land, open the weights without one.
-            if (!e.getMessage().contains("not implemented")) {
-                throw e;
-            }
-            return java.nio.file.Files.isDirectory(path) ? TokenizerlessModelFile.huggingFace(path)
-                    : TokenizerlessModelFile.gguf(path);
-        }
+        return ModelLoader.open(TestData.require(relative), Optional.empty());
     }
 
     /**
