@@ -8,13 +8,15 @@ import static dev.flashj.cpu.QuantVectors.F;
 import static dev.flashj.cpu.QuantVectors.FLOAT;
 import static dev.flashj.cpu.QuantVectors.L;
 import static dev.flashj.cpu.QuantVectors.LE;
+import static dev.flashj.cpu.QuantVectors.sumLanes;
 
 /** F32 rows: plain little-endian floats. */
 final class DotF32 implements DotKernel {
     static final DotF32 INSTANCE = new DotF32();
 
     @Override
-    public float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset, int cols) {
+    public float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset, int cols,
+                     float[] lanes) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
         FloatVector acc2 = acc0;
@@ -30,7 +32,8 @@ final class DotF32 implements DotKernel {
         for (; i + L <= cols; i += L) {
             acc0 = FloatVector.fromMemorySegment(F, w, rowOffset + 4L * i, LE).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
         }
-        float sum = QuantVectors.sum(acc0.add(acc1).add(acc2.add(acc3)));
+        acc0.add(acc1).add(acc2.add(acc3)).intoArray(lanes, 0);
+        float sum = sumLanes(lanes);
         for (; i < cols; i++) {
             sum += w.get(FLOAT, rowOffset + 4L * i) * x[xOffset + i];
         }

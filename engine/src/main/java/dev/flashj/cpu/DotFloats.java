@@ -4,13 +4,14 @@ import jdk.incubator.vector.FloatVector;
 
 import static dev.flashj.cpu.QuantVectors.F;
 import static dev.flashj.cpu.QuantVectors.L;
+import static dev.flashj.cpu.QuantVectors.sumLanes;
 
 /** Float-array dot products: one decoded weight row against one or four activation rows. */
 final class DotFloats {
     private DotFloats() {
     }
 
-    static float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
+    static float dot(float[] a, int aOffset, float[] b, int bOffset, int n, float[] lanes) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         int i = 0;
@@ -21,7 +22,8 @@ final class DotFloats {
         for (; i + L <= n; i += L) {
             acc0 = FloatVector.fromArray(F, a, aOffset + i).fma(FloatVector.fromArray(F, b, bOffset + i), acc0);
         }
-        float sum = QuantVectors.sum(acc0.add(acc1));
+        acc0.add(acc1).intoArray(lanes, 0);
+        float sum = sumLanes(lanes);
         for (; i < n; i++) {
             sum += a[aOffset + i] * b[bOffset + i];
         }
@@ -33,7 +35,7 @@ final class DotFloats {
      * {@code x[x0]}, {@code x[x0 + stride]}, ...; results go to {@code out[o0]}, {@code out[o0 + outStride]}, ...
      * The row is loaded once for four tokens.
      */
-    static void dot4(float[] w, float[] x, int x0, int stride, int n, float[] out, int o0, int outStride) {
+    static void dot4(float[] w, float[] x, int x0, int stride, int n, float[] out, int o0, int outStride, float[] lanes) {
         int x1 = x0 + stride;
         int x2 = x1 + stride;
         int x3 = x2 + stride;
@@ -49,10 +51,14 @@ final class DotFloats {
             a2 = wv.fma(FloatVector.fromArray(F, x, x2 + i), a2);
             a3 = wv.fma(FloatVector.fromArray(F, x, x3 + i), a3);
         }
-        float s0 = QuantVectors.sum(a0);
-        float s1 = QuantVectors.sum(a1);
-        float s2 = QuantVectors.sum(a2);
-        float s3 = QuantVectors.sum(a3);
+        a0.intoArray(lanes, 0);
+        float s0 = sumLanes(lanes);
+        a1.intoArray(lanes, 0);
+        float s1 = sumLanes(lanes);
+        a2.intoArray(lanes, 0);
+        float s2 = sumLanes(lanes);
+        a3.intoArray(lanes, 0);
+        float s3 = sumLanes(lanes);
         for (; i < n; i++) {
             float wi = w[i];
             s0 += wi * x[x0 + i];

@@ -11,9 +11,11 @@ interface DotKernel {
     /**
      * The dot product of the row at byte {@code rowOffset} with {@code x[xOffset, xOffset + cols)}.
      * {@code blockSums[blockSumsOffset + k]} is the sum of {@code x} over the k-th 32-element block;
-     * it is only filled for kernels whose {@link #needsBlockSums()} is true.
+     * it is only filled for kernels whose {@link #needsBlockSums()} is true. {@code lanes} is scratch
+     * of at least {@link QuantVectors#L} floats for the final, fixed-order lane sum.
      */
-    float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset, int cols);
+    float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset, int cols,
+              float[] lanes);
 
     /** Decodes the row at byte {@code rowOffset} into {@code dst[0, cols)}. */
     void decode(MemorySegment w, long rowOffset, float[] dst, int cols);
@@ -29,10 +31,11 @@ interface DotKernel {
      */
     interface DecodeOnly extends DotKernel {
         @Override
-        default float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset, int cols) {
+        default float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset, int cols,
+                          float[] lanes) {
             float[] row = MatMulScratch.row(cols);
             decode(w, rowOffset, row, cols);
-            return DotFloats.dot(row, 0, x, xOffset, cols);
+            return DotFloats.dot(row, 0, x, xOffset, cols, lanes);
         }
     }
 }

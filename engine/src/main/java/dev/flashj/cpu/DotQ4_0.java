@@ -2,6 +2,7 @@ package dev.flashj.cpu;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -10,41 +11,45 @@ import static dev.flashj.cpu.QuantVectors.F;
 import static dev.flashj.cpu.QuantVectors.L;
 import static dev.flashj.cpu.QuantVectors.LE;
 import static dev.flashj.cpu.QuantVectors.f16;
-import static dev.flashj.cpu.QuantVectors.highNibbles;
-import static dev.flashj.cpu.QuantVectors.lowNibbles;
-import static dev.flashj.cpu.QuantVectors.toFloats;
+import static dev.flashj.cpu.QuantVectors.sumLanes;
 
-/** Q4_0 rows (18-byte blocks: f16 d, 16 bytes whose low nibbles are elements 0..15, high 16..31; x = d*(q-8)). */
+/**
+ * Q4_0 rows (18-byte blocks: f16 d, 16 bytes whose low nibbles are elements 0..15 and high
+ * nibbles 16..31; x = d*(q-8)). High nibbles are shifted on 16-bit lanes (x86 has no byte shift)
+ * and masked.
+ */
 final class DotQ4_0 implements DotKernel {
     static final DotKernel INSTANCE = QuantVectors.FUSED ? new DotQ4_0() : DotScalarKernels.Q4_0;
 
     private static final int BLOCK_BYTES = 18;
 
     @Override
-    public float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset, int cols) {
+    public float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset, int cols,
+                     float[] lanes) {
         int blocks = cols / 32;
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
-        int b = 0;
-        for (; b + 2 <= blocks; b += 2) {
+        for (int b = 0; b < blocks; b++) {
             long p = rowOffset + (long) BLOCK_BYTES * b;
-            acc0 = block(w, p, x, xOffset + 32 * b, acc0);
-            acc1 = block(w, p + BLOCK_BYTES, x, xOffset + 32 * b + 32, acc1);
+            int xi = xOffset + 32 * b;
+            FloatVector sum = FloatVector.zero(F);
+            for (int j = 0; j < 16; j += L) {
+                ByteVector q = ByteVector.fromMemorySegment(B, w, p + 2 + j, LE);
+                ByteVector qLo = q.and((byte) 0x0F).sub((byte) 8);
+                ByteVector qHi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                        .and((byte) 0x0F).sub((byte) 8);
+                sum = ((FloatVector) qLo.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + j), sum);
+                sum = ((FloatVector) qHi.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + 16 + j), sum);
+            }
+            // Alternate accumulators so that consecutive blocks do not wait on each other.
+            if ((b & 1) == 0) {
+                acc0 = sum.fma(FloatVector.broadcast(F, f16(w, p)), acc0);
+            } else {
+                acc1 = sum.fma(FloatVector.broadcast(F, f16(w, p)), acc1);
+            }
         }
-        if (b < blocks) {
-            acc0 = block(w, rowOffset + (long) BLOCK_BYTES * b, x, xOffset + 32 * b, acc0);
-        }
-        return QuantVectors.sum(acc0.add(acc1));
-    }
-
-    private static FloatVector block(MemorySegment w, long p, float[] x, int xi, FloatVector acc) {
-        FloatVector sum = FloatVector.zero(F);
-        for (int j = 0; j < 16; j += L) {
-            ByteVector q = ByteVector.fromMemorySegment(B, w, p + 2 + j, LE);
-            sum = toFloats(lowNibbles(q).sub((byte) 8)).fma(FloatVector.fromArray(F, x, xi + j), sum);
-            sum = toFloats(highNibbles(q).sub((byte) 8)).fma(FloatVector.fromArray(F, x, xi + 16 + j), sum);
-        }
-        return sum.fma(FloatVector.broadcast(F, f16(w, p)), acc);
+        acc0.add(acc1).intoArray(lanes, 0);
+        return sumLanes(lanes);
     }
 
     @Override
@@ -54,8 +59,11 @@ final class DotQ4_0 implements DotKernel {
             FloatVector d = FloatVector.broadcast(F, f16(w, p));
             for (int j = 0; j < 16; j += L) {
                 ByteVector q = ByteVector.fromMemorySegment(B, w, p + 2 + j, LE);
-                toFloats(lowNibbles(q).sub((byte) 8)).mul(d).intoArray(dst, 32 * b + j);
-                toFloats(highNibbles(q).sub((byte) 8)).mul(d).intoArray(dst, 32 * b + 16 + j);
+                ByteVector qLo = q.and((byte) 0x0F).sub((byte) 8);
+                ByteVector qHi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                        .and((byte) 0x0F).sub((byte) 8);
+                ((FloatVector) qLo.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, 32 * b + j);
+                ((FloatVector) qHi.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, 32 * b + 16 + j);
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.flashj.cpu;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -10,7 +11,7 @@ import static dev.flashj.cpu.QuantVectors.F;
 import static dev.flashj.cpu.QuantVectors.L;
 import static dev.flashj.cpu.QuantVectors.LE;
 import static dev.flashj.cpu.QuantVectors.f16;
-import static dev.flashj.cpu.QuantVectors.toFloats;
+import static dev.flashj.cpu.QuantVectors.sumLanes;
 
 /**
  * Q8_0 rows (34-byte blocks: f16 d, 32 int8 q). The bytes are widened to floats in registers:
@@ -23,29 +24,33 @@ final class DotQ8_0 implements DotKernel {
     private static final int BLOCK_BYTES = 34;
 
     @Override
-    public float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset, int cols) {
+    public float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset, int cols,
+                     float[] lanes) {
         int blocks = cols / 32;
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
-        int b = 0;
-        for (; b + 2 <= blocks; b += 2) {
+        for (int b = 0; b < blocks; b += 2) {
+            // Two blocks per step (the second one empty at an odd end) for two independent chains.
             long p = rowOffset + (long) BLOCK_BYTES * b;
-            acc0 = block(w, p, x, xOffset + 32 * b, acc0);
-            acc1 = block(w, p + BLOCK_BYTES, x, xOffset + 32 * b + 32, acc1);
+            int xi = xOffset + 32 * b;
+            boolean second = b + 1 < blocks;
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = s0;
+            for (int j = 0; j < 32; j += L) {
+                s0 = ((FloatVector) ByteVector.fromMemorySegment(B, w, p + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0))
+                        .fma(FloatVector.fromArray(F, x, xi + j), s0);
+                if (second) {
+                    s1 = ((FloatVector) ByteVector.fromMemorySegment(B, w, p + 36 + j, LE).convertShape(VectorOperators.B2F, F, 0))
+                            .fma(FloatVector.fromArray(F, x, xi + 32 + j), s1);
+                }
+            }
+            acc0 = s0.fma(FloatVector.broadcast(F, f16(w, p)), acc0);
+            if (second) {
+                acc1 = s1.fma(FloatVector.broadcast(F, f16(w, p + BLOCK_BYTES)), acc1);
+            }
         }
-        if (b < blocks) {
-            acc0 = block(w, rowOffset + (long) BLOCK_BYTES * b, x, xOffset + 32 * b, acc0);
-        }
-        return QuantVectors.sum(acc0.add(acc1));
-    }
-
-    private static FloatVector block(MemorySegment w, long p, float[] x, int xi, FloatVector acc) {
-        FloatVector sum = FloatVector.zero(F);
-        for (int j = 0; j < 32; j += L) {
-            FloatVector q = toFloats(ByteVector.fromMemorySegment(B, w, p + 2 + j, LE));
-            sum = q.fma(FloatVector.fromArray(F, x, xi + j), sum);
-        }
-        return sum.fma(FloatVector.broadcast(F, f16(w, p)), acc);
+        acc0.add(acc1).intoArray(lanes, 0);
+        return sumLanes(lanes);
     }
 
     @Override
@@ -54,7 +59,8 @@ final class DotQ8_0 implements DotKernel {
             long p = rowOffset + (long) BLOCK_BYTES * b;
             FloatVector d = FloatVector.broadcast(F, f16(w, p));
             for (int j = 0; j < 32; j += L) {
-                toFloats(ByteVector.fromMemorySegment(B, w, p + 2 + j, LE)).mul(d).intoArray(dst, 32 * b + j);
+                ((FloatVector) ByteVector.fromMemorySegment(B, w, p + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d).intoArray(dst, 32 * b + j);
             }
         }
     }

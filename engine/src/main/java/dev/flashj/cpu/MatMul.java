@@ -64,8 +64,9 @@ public final class MatMul {
         if (batch == 1) {
             float[] sums = kernel.needsBlockSums() ? blockSums(x, xOffset, cols) : null;
             threads.parallelFor(rows, (start, end) -> {
+                float[] lanes = MatMulScratch.lanes();
                 for (int r = start; r < end; r++) {
-                    out[outOffset + r] = kernel.dot(data, r * rowBytes, x, xOffset, sums, 0, cols);
+                    out[outOffset + r] = kernel.dot(data, r * rowBytes, x, xOffset, sums, 0, cols, lanes);
                 }
             });
         } else {
@@ -97,6 +98,7 @@ public final class MatMul {
     private static void multiplyRows(DotKernel kernel, MemorySegment data, long rowBytes, int rows, int cols,
                                      float[] x, int xOffset, int batch, float[] out, int outOffset, int start, int end) {
         float[] row = MatMulScratch.row(cols);
+        float[] lanes = MatMulScratch.lanes();
         int tile = Math.max(4, TILE_BYTES / (4 * Math.max(cols, 1)) & ~3);
         for (int t0 = 0; t0 < batch; t0 += tile) {
             int t1 = Math.min(batch, t0 + tile);
@@ -104,10 +106,10 @@ public final class MatMul {
                 kernel.decode(data, r * rowBytes, row, cols);
                 int t = t0;
                 for (; t + 4 <= t1; t += 4) {
-                    DotFloats.dot4(row, x, xOffset + t * cols, cols, cols, out, outOffset + t * rows + r, rows);
+                    DotFloats.dot4(row, x, xOffset + t * cols, cols, cols, out, outOffset + t * rows + r, rows, lanes);
                 }
                 for (; t < t1; t++) {
-                    out[outOffset + t * rows + r] = DotFloats.dot(row, 0, x, xOffset + t * cols, cols);
+                    out[outOffset + t * rows + r] = DotFloats.dot(row, 0, x, xOffset + t * cols, cols, lanes);
                 }
             }
         }

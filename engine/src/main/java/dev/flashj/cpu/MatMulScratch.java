@@ -5,7 +5,7 @@ package dev.flashj.cpu;
  * buffers have reached the model's sizes.
  */
 final class MatMulScratch {
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0], new float[QuantVectors.L]});
 
     private MatMulScratch() {
     }
@@ -18,6 +18,11 @@ final class MatMulScratch {
     /** A buffer of at least {@code n} floats for activation block sums. */
     static float[] sums(int n) {
         return get(1, n);
+    }
+
+    /** A buffer of {@link QuantVectors#L} floats for lane sums. */
+    static float[] lanes() {
+        return BUFFERS.get()[2];
     }
 
     private static float[] get(int which, int n) {
