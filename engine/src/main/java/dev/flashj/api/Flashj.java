@@ -31,6 +31,7 @@ public final class Flashj {
      * @throws dev.flashj.FlashjException when the file is unreadable or invalid, or the device cannot run it
      */
     public static Model load(Path path, LoadOptions options) {
+        ModelBackends.requireRunnable(options.device());
         ModelFile file = ModelLoader.open(path, options.tokenizer());
         try {
             ModelBackends.Loaded loaded = ModelBackends.load(file, options);

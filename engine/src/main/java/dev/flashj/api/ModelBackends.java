@@ -18,6 +18,13 @@ final class ModelBackends {
     record Loaded(LanguageModel model, AutoCloseable resources, String deviceDescription) {
     }
 
+    /** Fails fast, before any file is opened, when the device cannot run models here. */
+    static void requireRunnable(Device device) {
+        if (device == Device.CUDA || device == Device.OPENCL) {
+            throw unavailable(device);
+        }
+    }
+
     static Loaded load(ModelFile file, LoadOptions options) {
         return switch (options.device()) {
             case CPU -> loadCpu(file, options, "");
