@@ -33,13 +33,9 @@ public final class Flashj {
     public static Model load(Path path, LoadOptions options) {
         ModelBackends.requireRunnable(options.device());
         ModelFile file = ModelLoader.open(path, options.tokenizer());
-        try {
-            ModelBackends.Loaded loaded = ModelBackends.load(file, options);
-            int context = options.effectiveContext(loaded.model().config().contextLength());
-            return new Model(file, loaded.model(), loaded.resources(), loaded.deviceDescription(), context);
-        } catch (RuntimeException e) {
-            file.close();
-            throw e;
-        }
+        // from here the backend owns the file: it closes it with the model, or when loading fails
+        ModelBackends.Loaded loaded = ModelBackends.load(file, options);
+        int context = options.effectiveContext(loaded.model().config().contextLength());
+        return new Model(file, loaded.model(), loaded.resources(), loaded.deviceDescription(), context);
     }
 }

@@ -21,6 +21,7 @@ import java.util.function.Supplier;
  * may generate at once, each in its own {@link Session} (or through the one-shot
  * {@link #generate(GenerationRequest)}). {@link #close()} waits for running model passes, frees
  * everything (open sessions included), and every later call fails with a {@link FlashjException}.
+ * The backend's model owns the checkpoint file and closes it.
  */
 public final class Model implements AutoCloseable {
     private final ModelFile file;
@@ -156,7 +157,6 @@ public final class Model implements AutoCloseable {
                     throw new FlashjException("closing the backend failed: " + e.getMessage(), e);
                 }
             }, failures);
-            run(file::close, failures);
             if (!failures.isEmpty()) {
                 throw failures.getFirst();
             }

@@ -9,7 +9,10 @@ import dev.flashj.model.ModelFile;
 
 import java.util.ServiceLoader;
 
-/** Turns an opened checkpoint into a runnable {@link LanguageModel} on the requested device. */
+/**
+ * Turns an opened checkpoint into a runnable {@link LanguageModel} on the requested device. The
+ * model takes ownership of the file (closing the model closes it; a failed load closes it too).
+ */
 final class ModelBackends {
     private ModelBackends() {
     }
@@ -29,7 +32,10 @@ final class ModelBackends {
         return switch (options.device()) {
             case CPU -> loadCpu(file, options, "");
             case AUTO -> loadCpu(file, options, " [auto: the CPU is the only backend that runs models]");
-            case CUDA, OPENCL -> throw unavailable(options.device());
+            case CUDA, OPENCL -> {
+                file.close();
+                throw unavailable(options.device());
+            }
         };
     }
 
