@@ -1,5 +1,7 @@
 package dev.flashj.tokenizer;
 
+import java.util.Optional;
+
 /** Text to token ids and back. Implementations are immutable and thread-safe. */
 public interface Tokenizer {
 
@@ -11,7 +13,11 @@ public interface Tokenizer {
      */
     int[] encode(String text, boolean addBos, boolean parseSpecial);
 
-    /** Decodes ids to text exactly (byte-fallback and byte-level pieces joined into UTF-8). */
+    /**
+     * Decodes ids to text exactly (byte-fallback and byte-level pieces joined into UTF-8). Control
+     * tokens (BOS, EOS, ...) decode to nothing. A SentencePiece tokenizer drops the one space its dummy
+     * prefix puts at the start, so {@code decode(encode(s, false, false))} gives back {@code s}.
+     */
     String decode(int[] ids);
 
     /** The raw vocabulary piece of one id, as stored (for display). */
@@ -37,6 +43,14 @@ public interface Tokenizer {
 
         /** Returns whatever is buffered (invalid bytes as U+FFFD) and resets. */
         String flush();
+    }
+
+    /**
+     * The chat template (Jinja source) shipped with the tokenizer: GGUF {@code tokenizer.chat_template}
+     * or {@code chat_template} in {@code tokenizer_config.json}.
+     */
+    default Optional<String> chatTemplate() {
+        return Optional.empty();
     }
 
     /** A one-line description for display, e.g. "SentencePiece BPE, 32000 tokens, BOS 1, EOS 2". */
