@@ -12,7 +12,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Finds the chat template a checkpoint carries: GGUF {@code tokenizer.chat_template}, or
+ * Finds the chat template a checkpoint carries: the tokenizer's own when it has one, else GGUF
+ * {@code tokenizer.chat_template}, or
  * {@code chat_template} in a Hugging Face directory's tokenizer_config.json (a string, or a list
  * of {name, template} where "default" wins). Absent or unreadable means "no template".
  */
@@ -23,6 +24,10 @@ final class ChatTemplateLookup {
     }
 
     static Optional<String> find(ModelFile file, Tokenizer tokenizer) {
+        Optional<String> fromTokenizer = tokenizer.chatTemplate().filter(s -> !s.isBlank());
+        if (fromTokenizer.isPresent()) {
+            return fromTokenizer;
+        }
         if (file.metadata().get(GGUF_KEY) instanceof String s && !s.isBlank()) {
             return Optional.of(s);
         }

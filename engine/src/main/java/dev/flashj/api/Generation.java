@@ -54,6 +54,9 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
         this.maxTokens = request.maxTokens();
         this.sampler = new Sampler(request.sampling(), session.model().config().vocabSize());
         this.decoder = tokenizer.newStreamDecoder();
+        // the decoder sees the last prompt token first (its text is not output), so it knows whether
+        // the continuation starts the text (after a lone BOS, a SentencePiece leading space is dropped)
+        decoder.append(promptTokens[promptTokens.length - 1]);
         this.stopFilter = new StopStringFilter(request.stopStrings());
         int penaltyWindow = request.sampling().repeatLastN();
         for (int i = Math.max(0, promptTokens.length - penaltyWindow); i < promptTokens.length; i++) {
