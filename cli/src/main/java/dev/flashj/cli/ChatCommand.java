@@ -123,8 +123,11 @@ public final class ChatCommand implements Callable<Integer> {
             GenerationRequest request = GenerationRequest.builder(prompt.get()).maxTokens(maxTokens)
                     .sampling(sampling.withSeed(sampling.seed() + turn++)).stop(template.stopStrings())
                     .parseSpecial(true).build();
+            boolean[] started = {false}; // the reply's leading whitespace (after "Assistant:") is not shown
             GenerationResult reply = session.generate(request, (id, text) -> {
-                out.print(text);
+                String shown = started[0] ? text : text.stripLeading();
+                started[0] |= !shown.isEmpty();
+                out.print(shown);
                 out.flush();
             });
             out.println();

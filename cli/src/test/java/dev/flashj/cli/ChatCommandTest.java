@@ -22,6 +22,7 @@ class ChatCommandTest {
         assertEquals(0, r.exitCode(), r::toString);
         assertEquals(1, lines(r.out()), r::toString);
         assertTrue(r.out().strip().length() > 0, r::toString);
+        assertTrue(!r.out().startsWith(" "), "the reply's leading space is not shown: " + r);
         assertTrue(r.err().contains("no chat template"), r::toString);
         assertTrue(r.err().contains("chat template: plain"), r::toString);
     }

@@ -81,10 +81,10 @@ public final class Model implements AutoCloseable {
         return ChatTemplateLookup.find(file, tokenizer());
     }
 
-    /** One line for display: "stories260K.gguf: GGUF llama, 5 layers, dim 64, 8 heads (4 KV), vocab 512, context 2048". */
+    /** One line for display: "GGUF llama, 5 layers, dim 64, 8 heads (4 KV), vocab 512, context 2048". */
     public String describe() {
         LlamaConfig c = config();
-        return path().getFileName() + ": " + format() + " " + architecture() + ", " + c.numLayers() + " layers, dim "
+        return format() + " " + architecture() + ", " + c.numLayers() + " layers, dim "
                 + c.dim() + ", " + c.numHeads() + " heads (" + c.numKvHeads() + " KV), vocab " + c.vocabSize()
                 + ", context " + contextLength + (contextLength < c.contextLength()
                 ? " (of " + c.contextLength() + ")" : "");
