@@ -168,18 +168,19 @@ public final class Sampler {
         return false;
     }
 
-    /** probs = softmax(logits / temperature) over the candidates, in float like llama2.c. */
+    /**
+     * probs = softmax(logits / temperature) over the candidates, in float like llama2.c. The maximum
+     * is subtracted before dividing, so a tiny temperature gives 0s and a 1, never inf - inf.
+     */
     private void softmax() {
         float temperature = params.temperature();
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < count; j++) {
-            float scaled = work[ids[j]] / temperature;
-            probs[j] = scaled;
-            max = Math.max(max, scaled);
+            max = Math.max(max, work[ids[j]]);
         }
         float sum = 0f;
         for (int j = 0; j < count; j++) {
-            float e = (float) Math.exp(probs[j] - max);
+            float e = (float) Math.exp((work[ids[j]] - max) / temperature);
             probs[j] = e;
             sum += e;
         }

@@ -108,6 +108,15 @@ class SamplerTest {
     }
 
     @Test
+    void aTinyTemperatureBehavesLikeGreedy() {
+        float[] logits = {1f, 3f, 2.5f, -4f};
+        Sampler sampler = new Sampler(off(1e-30f).withSeed(3), logits.length);
+        for (int i = 0; i < 100; i++) {
+            assertEquals(1, sampler.sample(logits));
+        }
+    }
+
+    @Test
     void topKKeepsTheKMostLikely() {
         Random random = new Random(4);
         for (int k : new int[] {1, 2, 5, 40, 99}) {
