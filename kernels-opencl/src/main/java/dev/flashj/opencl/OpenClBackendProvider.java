@@ -1,19 +1,23 @@
 package dev.flashj.opencl;
 
+import dev.flashj.FlashjException;
 import dev.flashj.backend.Availability;
 import dev.flashj.backend.BackendProvider;
 import dev.flashj.backend.DeviceDescription;
-import dev.flashj.backend.NativeLibraryProbe;
+import dev.flashj.opencl.runtime.ClDevice;
+import dev.flashj.opencl.runtime.ClPlatform;
+import dev.flashj.opencl.runtime.OpenCl;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The OpenCL backend's entry for {@link java.util.ServiceLoader}. Not usable yet: it reports why, and
- * whether the OpenCL ICD loader library could be loaded on this machine.
+ * The OpenCL backend's entry for {@link java.util.ServiceLoader}: available when the ICD loader
+ * loads and at least one platform has a device. Devices are listed as "opencl:P:D".
  */
 public final class OpenClBackendProvider implements BackendProvider {
-
-    static final String ICD_LOADER_LIBRARY = "libOpenCL.so.1";
 
     @Override
     public String name() {
@@ -22,12 +26,55 @@ public final class OpenClBackendProvider implements BackendProvider {
 
     @Override
     public Availability availability() {
-        return Availability.no("OpenCL backend not built yet (kernels land with the OpenCL backend issue); "
-                + NativeLibraryProbe.describe(ICD_LOADER_LIBRARY));
+        try (OpenCl cl = OpenCl.open()) {
+            List<ClPlatform> platforms = cl.platforms();
+            if (platforms.isEmpty()) {
+                return Availability.no(OpenCl.NO_PLATFORM);
+            }
+            int devices = cl.devices().size();
+            if (devices == 0) {
+                return Availability.no(platforms.size() + " OpenCL platform(s) ("
+                        + String.join(", ", platforms.stream().map(ClPlatform::name).toList()) + ") but no device");
+            }
+            return Availability.yes(platforms.size() + " platform(s), " + devices + " device(s): "
+                    + String.join(", ", platforms.stream().map(p -> p.name() + " " + p.version()).toList()));
+        } catch (FlashjException e) {
+            return Availability.no(e.getMessage());
+        } catch (RuntimeException | LinkageError e) {
+            return Availability.no("OpenCL probe failed: " + e);
+        }
     }
 
     @Override
     public List<DeviceDescription> devices() {
-        return List.of();
+        try (OpenCl cl = OpenCl.open()) {
+            List<DeviceDescription> result = new ArrayList<>();
+            for (ClPlatform p : cl.platforms()) {
+                for (ClDevice d : p.devices()) {
+                    result.add(new DeviceDescription(d.id(), d.name(), details(p, d)));
+                }
+            }
+            return result;
+        } catch (RuntimeException | LinkageError e) {
+            return List.of();
+        }
+    }
+
+    static Map<String, String> details(ClPlatform p, ClDevice d) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("platform", p.name() + " (" + p.vendor() + ", " + p.version() + ")");
+        m.put("type", d.type());
+        m.put("vendor", d.vendor());
+        m.put("version", d.deviceVersion());
+        m.put("driver", d.driverVersion());
+        m.put("openclC", d.openClCVersion());
+        m.put("computeUnits", Integer.toString(d.computeUnits()));
+        m.put("maxWorkGroupSize", Long.toString(d.maxWorkGroupSize()));
+        m.put("localMem", (d.localMemSize() >> 10) + " KiB");
+        m.put("globalMem", (d.globalMemSize() >> 20) + " MiB");
+        m.put("maxAlloc", (d.maxAllocSize() >> 20) + " MiB");
+        m.put("fp16", d.hasExtension("cl_khr_fp16") ? "yes" : "no (f16 storage via vload_half)");
+        m.put("extensions", d.extensions());
+        return m;
     }
 }

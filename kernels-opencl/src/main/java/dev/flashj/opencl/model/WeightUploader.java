@@ -1,0 +1,117 @@
+package dev.flashj.opencl.model;
+
+import dev.flashj.FlashjException;
+import dev.flashj.model.ModelFile;
+import dev.flashj.opencl.kernels.DeviceMatrix;
+import dev.flashj.opencl.runtime.ClBuffer;
+import dev.flashj.opencl.runtime.ClContext;
+import dev.flashj.opencl.runtime.ClQueue;
+import dev.flashj.tensor.Dequantizer;
+import dev.flashj.tensor.Tensor;
+import dev.flashj.tensor.TensorType;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Copies weights from the mapped model file to device buffers, once, at load. F32 matrices stay
+ * f32 and F16 ones stay f16 (both copied straight from the mapping); BF16 and quantized matrices
+ * are decoded on the host with {@link Dequantizer} and stored as f16, a chunk of rows at a time.
+ * Vectors (norms, biases) are always f32.
+ */
+final class WeightUploader {
+    /** Elements decoded per staging chunk (16 MiB of floats). */
+    private static final int CHUNK_ELEMENTS = 1 << 22;
+
+    private final ModelFile file;
+    private final ClContext context;
+    private final ClQueue queue;
+    private final List<ClBuffer> created;
+
+    /** @param created every buffer made is added here, so the caller can release them all */
+    WeightUploader(ModelFile file, ClContext context, ClQueue queue, List<ClBuffer> created) {
+        this.file = file;
+        this.context = context;
+        this.queue = queue;
+        this.created = created;
+    }
+
+    /** The device bytes {@link #matrix} will use for {@code t}. */
+    static long deviceBytes(Tensor t) {
+        return t.numElements() * (t.type() == TensorType.F32 ? 4 : 2);
+    }
+
+    Tensor require(String name) {
+        return file.weight(name).orElseThrow(() -> FlashjException.badFile(file.path(), name, "weight missing"));
+    }
+
+    /** A [rows, cols] matrix (checked against the file's shape). */
+    DeviceMatrix matrix(Tensor t, int rows, int cols) {
+        if (t.rank() != 2 || t.dim(0) != rows || t.dim(1) != cols) {
+            throw FlashjException.badFile(file.path(), t.name(), "shape " + Arrays.toString(t.shape())
+                    + " where [" + rows + ", " + cols + "] was expected");
+        }
+        boolean f16 = t.type() != TensorType.F32;
+        ClBuffer buffer = create(deviceBytes(t), t.name());
+        if (t.type() == TensorType.F32 || t.type() == TensorType.F16) {
+            copyRaw(t.data(), buffer);
+        } else {
+            decodeToHalves(t, buffer);
+        }
+        return new DeviceMatrix(buffer, rows, cols, f16);
+    }
+
+    /** A vector of {@code n} elements as f32. */
+    ClBuffer vector(Tensor t, int n) {
+        if (t.numElements() != n) {
+            throw FlashjException.badFile(file.path(), t.name(), "shape " + Arrays.toString(t.shape())
+                    + " where " + n + " elements were expected");
+        }
+        ClBuffer buffer = create(4L * n, t.name());
+        queue.writeFloats(buffer, 0, Dequantizer.toFloats(t));
+        return buffer;
+    }
+
+    private ClBuffer create(long bytes, String name) {
+        ClBuffer b = context.createBuffer(bytes, name);
+        created.add(b);
+        return b;
+    }
+
+    /** Plain bytes: straight from the mapping (native), through a staging copy otherwise. */
+    private void copyRaw(MemorySegment data, ClBuffer buffer) {
+        if (data.isNative()) {
+            queue.write(buffer, 0, data);
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment staging = a.allocate(data.byteSize(), 8);
+            staging.copyFrom(data);
+            queue.write(buffer, 0, staging);
+        }
+    }
+
+    /** Decodes whole rows (so quantized blocks never split) and stores IEEE halves. */
+    private void decodeToHalves(Tensor t, ClBuffer buffer) {
+        int cols = (int) t.cols();
+        long rows = t.rows();
+        int rowsPerChunk = (int) Math.max(1, Math.min(rows, CHUNK_ELEMENTS / Math.max(1, cols)));
+        float[] floats = new float[rowsPerChunk * cols];
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment staging = a.allocate(ValueLayout.JAVA_SHORT, (long) rowsPerChunk * cols);
+            for (long row = 0; row < rows; row += rowsPerChunk) {
+                int n = (int) Math.min(rowsPerChunk, rows - row) * cols;
+                Dequantizer.dequantize(t, row * cols, floats, 0, n);
+                for (int i = 0; i < n; i++) {
+                    staging.setAtIndex(ValueLayout.JAVA_SHORT, i, Float.floatToFloat16(floats[i]));
+                }
+                queue.write(buffer, row * cols * 2, staging.asSlice(0, 2L * n));
+            }
+        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw FlashjException.badFile(file.path(), t.name(), "cannot decode " + t.type() + ": " + e.getMessage(), e);
+        }
+    }
+}
