@@ -1,9 +1,9 @@
 package dev.flashj.api;
 
-import dev.flashj.FlashjException;
 import dev.flashj.cpu.CpuThreads;
 import dev.flashj.model.LanguageModel;
 import dev.flashj.model.ModelFile;
+import dev.flashj.model.cpu.CpuLlamaModel;
 
 /**
  * The one call site of the CPU model, kept apart so a backend change touches one line. Like
@@ -15,7 +15,6 @@ final class CpuModelFactory {
     }
 
     static LanguageModel create(ModelFile file, CpuThreads threads) {
-        file.close();
-        throw new FlashjException(file.path() + ": the CPU model is not part of this build yet");
+        return CpuLlamaModel.load(file, threads);
     }
 }

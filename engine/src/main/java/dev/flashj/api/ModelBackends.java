@@ -31,7 +31,7 @@ final class ModelBackends {
     static Loaded load(ModelFile file, LoadOptions options) {
         return switch (options.device()) {
             case CPU -> loadCpu(file, options, "");
-            case AUTO -> loadCpu(file, options, " [auto: the CPU is the only backend that runs models]");
+            case AUTO -> loadCpu(file, options, " [auto: chose the CPU backend]");
             case CUDA, OPENCL -> {
                 file.close();
                 throw unavailable(options.device());
@@ -57,7 +57,7 @@ final class ModelBackends {
             if (provider.name().equalsIgnoreCase(name)) {
                 Availability a = provider.availability();
                 String reason = a.available()
-                        ? "FlashJ cannot run a whole model on it yet (the device itself is usable: " + a.reason() + ")"
+                        ? "the embedding API cannot load models on it yet (the device itself is usable: " + a.reason() + ")"
                         : a.reason();
                 return new FlashjException("the " + name + " backend is not available: " + reason);
             }
