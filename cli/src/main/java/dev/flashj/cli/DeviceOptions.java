@@ -14,13 +14,20 @@ public final class DeviceOptions {
     private CommandSpec spec;
 
     private Device device = Device.AUTO;
+    private String address = "";
     private int threads;
 
     @Option(names = "--device", paramLabel = "DEVICE",
-            description = "auto, cpu, cuda or opencl (default: auto, which is the CPU for now).")
+            description = "auto, cpu, cuda, opencl (first GPU, else first device) or opencl:P:D (platform P,"
+                    + " device D; see 'flashj devices'). Default: auto = CUDA, then an OpenCL GPU, then the CPU.")
     void setDevice(String value) {
         try {
-            device = Device.parse(value);
+            int colon = value.indexOf(':');
+            device = Device.parse(colon < 0 ? value : value.substring(0, colon));
+            address = colon < 0 ? "" : value.substring(colon + 1);
+            if (!address.isEmpty() && (device != Device.OPENCL || !address.matches("\\d+:\\d+"))) {
+                throw new FlashjException("'" + value + "': a device address is written opencl:P:D (two numbers)");
+            }
         } catch (FlashjException e) {
             throw new ParameterException(spec.commandLine(),
                     "Invalid value for option '--device': " + e.getMessage());
@@ -39,6 +46,11 @@ public final class DeviceOptions {
 
     public Device device() {
         return device;
+    }
+
+    /** "" for the backend's default device, else "P:D". */
+    public String address() {
+        return address;
     }
 
     /** 0 when not given (all processors). */

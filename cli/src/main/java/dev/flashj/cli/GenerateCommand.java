@@ -100,7 +100,7 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     static LoadOptions loadOptions(ModelOptions model, DeviceOptions device) {
-        LoadOptions options = LoadOptions.defaults().withDevice(device.device()).withThreads(device.threads())
+        LoadOptions options = LoadOptions.defaults().withDevice(device.device(), device.address()).withThreads(device.threads())
                 .withContextLength(model.maxContext());
         return model.tokenizer().map(options::withTokenizer).orElse(options);
     }

@@ -1,8 +1,8 @@
 package dev.flashj.api;
 
-/** Where a model runs. {@link #AUTO} picks the best backend that can run it (today: the CPU). */
+/** Where a model runs. {@link #AUTO} picks the best backend that can run it: CUDA, then an OpenCL GPU, then the CPU. */
 public enum Device {
-    /** The best available backend; today always the CPU, since no GPU backend runs a whole model yet. */
+    /** The best available backend that runs whole models (an OpenCL CPU device such as PoCL is not picked). */
     AUTO,
     /** The Java CPU backend (Vector API, worker threads). */
     CPU,

@@ -7,11 +7,13 @@ import dev.flashj.cpu.CpuThreads;
 import dev.flashj.model.LanguageModel;
 import dev.flashj.model.ModelFile;
 
+import java.util.Optional;
 import java.util.ServiceLoader;
 
 /**
  * Turns an opened checkpoint into a runnable {@link LanguageModel} on the requested device. The
  * model takes ownership of the file (closing the model closes it; a failed load closes it too).
+ * GPU backends are reached through their {@link BackendProvider}, never imported.
  */
 final class ModelBackends {
     private ModelBackends() {
@@ -21,22 +23,42 @@ final class ModelBackends {
     record Loaded(LanguageModel model, AutoCloseable resources, String deviceDescription) {
     }
 
-    /** Fails fast, before any file is opened, when the device cannot run models here. */
+    /** Fails fast, before any file is opened, when an explicitly chosen GPU backend cannot run models here. */
     static void requireRunnable(Device device) {
         if (device == Device.CUDA || device == Device.OPENCL) {
-            throw unavailable(device);
+            runnableProvider(device);
         }
     }
 
     static Loaded load(ModelFile file, LoadOptions options) {
         return switch (options.device()) {
             case CPU -> loadCpu(file, options, "");
-            case AUTO -> loadCpu(file, options, " [auto: chose the CPU backend]");
+            case AUTO -> loadAuto(file, options);
             case CUDA, OPENCL -> {
-                file.close();
-                throw unavailable(options.device());
+                BackendProvider provider;
+                try {
+                    provider = runnableProvider(options.device());
+                } catch (RuntimeException e) {
+                    file.close();
+                    throw e;
+                }
+                LanguageModel model = provider.loadModel(file, options.deviceOption());
+                yield new Loaded(model, () -> { }, model.deviceDescription());
             }
         };
+    }
+
+    /** CUDA, then an OpenCL GPU, then the CPU (an OpenCL CPU device such as PoCL is never picked). */
+    private static Loaded loadAuto(ModelFile file, LoadOptions options) {
+        for (Device gpu : new Device[] {Device.CUDA, Device.OPENCL}) {
+            Optional<BackendProvider> provider = provider(gpu)
+                    .filter(p -> p.runsModels() && p.availability().available() && p.hasGpu());
+            if (provider.isPresent()) {
+                LanguageModel model = provider.get().loadModel(file, gpu.cliName());
+                return new Loaded(model, () -> { }, model.deviceDescription() + " [auto: chose the " + gpu.cliName() + " backend]");
+            }
+        }
+        return loadCpu(file, options, " [auto: no GPU backend can run models here; chose the CPU]");
     }
 
     private static Loaded loadCpu(ModelFile file, LoadOptions options, String note) {
@@ -50,19 +72,29 @@ final class ModelBackends {
         }
     }
 
-    /** Why a GPU device cannot run the model, in the words of its provider when there is one. */
-    private static FlashjException unavailable(Device device) {
-        String name = device.cliName();
-        for (BackendProvider provider : ServiceLoader.load(BackendProvider.class)) {
-            if (provider.name().equalsIgnoreCase(name)) {
-                Availability a = provider.availability();
-                String reason = a.available()
-                        ? "the embedding API cannot load models on it yet (the device itself is usable: " + a.reason() + ")"
-                        : a.reason();
-                return new FlashjException("the " + name + " backend is not available: " + reason);
+    private static Optional<BackendProvider> provider(Device device) {
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
+            if (p.name().equalsIgnoreCase(device.cliName())) {
+                return Optional.of(p);
             }
         }
-        return new FlashjException("the " + name + " backend is not available: no provider named '" + name
-                + "' on the class path (flashj-kernels-" + name + " missing)");
+        return Optional.empty();
+    }
+
+    /** The provider of a GPU device when it can run models here, else an exception saying why not. */
+    private static BackendProvider runnableProvider(Device device) {
+        String name = device.cliName();
+        BackendProvider provider = provider(device).orElseThrow(() -> new FlashjException("the " + name
+                + " backend is not available: no provider named '" + name + "' on the class path (flashj-kernels-"
+                + name + " missing)"));
+        Availability a = provider.availability();
+        if (!a.available()) {
+            throw new FlashjException("the " + name + " backend is not available: " + a.reason());
+        }
+        if (!provider.runsModels()) {
+            throw new FlashjException("the " + name + " backend is not available: it cannot run models yet"
+                    + " (the device itself is usable: " + a.reason() + ")");
+        }
+        return provider;
     }
 }

@@ -69,6 +69,6 @@ class Llama2cParityTest {
     @Test
     void llama2cCheckpointMatchesLlama2c() throws IOException {
         Path tokenizer = TestData.require("tok512.bin");
-        checkAll(TestData.require("stories260K.bin"), new LoadOptions(Device.CPU, 1, 0, Optional.of(tokenizer)));
+        checkAll(TestData.require("stories260K.bin"), new LoadOptions(Device.CPU, "", 1, 0, Optional.of(tokenizer)));
     }
 }
