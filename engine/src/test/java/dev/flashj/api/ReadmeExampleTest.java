@@ -13,7 +13,7 @@ import java.util.Arrays;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The embedding example of docs/api-example.md (and the README), compiled and run on stories260K. */
+/** The embedding example of the README, compiled and run on stories260K. */
 class ReadmeExampleTest {
 
     @Test
@@ -22,7 +22,7 @@ class ReadmeExampleTest {
         StringBuilder streamed = new StringBuilder();
         GenerationResult result;
 
-        // --- example (keep in sync with docs/api-example.md) ---
+        // --- example (keep in sync with README.md, "Embedding API") ---
         try (Model model = Flashj.load(modelPath, LoadOptions.defaults().withThreads(2))) {
             System.err.println("loaded " + model.describe() + " on " + model.deviceDescription());
 
