@@ -1,6 +1,9 @@
 package dev.flashj.backend;
 
+import dev.flashj.ops.AttentionOps;
+
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A compute backend found with {@link java.util.ServiceLoader}. The engine never imports a kernel
@@ -16,4 +19,13 @@ public interface BackendProvider {
 
     /** The devices it can use (empty when unavailable). */
     List<DeviceDescription> devices();
+
+    /**
+     * Attention ops ({@link AttentionOps}) on {@code device} ("cpu", "opencl:0:0"): empty when the id
+     * is not this backend's or it has none; throws a {@link dev.flashj.FlashjException} saying why when
+     * the id is this backend's but the device cannot be opened. The caller closes the ops.
+     */
+    default Optional<AttentionOps> attentionOps(String device) {
+        return Optional.empty();
+    }
 }
