@@ -4,6 +4,8 @@ import dev.flashj.FlashjException;
 import dev.flashj.backend.Availability;
 import dev.flashj.backend.BackendProvider;
 import dev.flashj.backend.DeviceDescription;
+import dev.flashj.ops.AttentionOps;
+import dev.flashj.opencl.ops.ClAttentionOps;
 import dev.flashj.opencl.runtime.ClDevice;
 import dev.flashj.opencl.runtime.ClPlatform;
 import dev.flashj.opencl.runtime.OpenCl;
@@ -12,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The OpenCL backend's entry for {@link java.util.ServiceLoader}: available when the ICD loader
@@ -58,6 +61,15 @@ public final class OpenClBackendProvider implements BackendProvider {
         } catch (RuntimeException | LinkageError e) {
             return List.of();
         }
+    }
+
+    /** OpenCL attention ops for "opencl" or "opencl:P:D"; throws saying why when that device cannot be opened. */
+    @Override
+    public Optional<AttentionOps> attentionOps(String device) {
+        if (device.equals("opencl") || device.startsWith("opencl:")) {
+            return Optional.of(ClAttentionOps.open(device));
+        }
+        return Optional.empty();
     }
 
     static Map<String, String> details(ClPlatform p, ClDevice d) {
