@@ -65,7 +65,7 @@ public abstract class AttentionOpsContract {
         return upload(nan, shape);
     }
 
-    protected static float[] randoms(Random r, int n, double scale) {
+    public static float[] randoms(Random r, int n, double scale) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
             a[i] = (float) ((r.nextDouble() * 2 - 1) * scale);
@@ -74,7 +74,7 @@ public abstract class AttentionOpsContract {
     }
 
     /** |a - e| <= tol * max(1, max |e|) everywhere; NaN (an unwritten poisoned element) fails. */
-    protected static void assertClose(double[] expected, float[] actual, double tol, String what) {
+    public static void assertClose(double[] expected, float[] actual, double tol, String what) {
         assertEquals(expected.length, actual.length, what + ": length");
         double max = 1;
         for (double e : expected) {

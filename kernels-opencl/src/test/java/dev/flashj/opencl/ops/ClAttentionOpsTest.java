@@ -4,6 +4,9 @@ import dev.flashj.ops.AttentionOps;
 import dev.flashj.ops.AttentionOpsContract;
 import dev.flashj.opencl.OpenClTestSupport;
 import dev.flashj.opencl.runtime.OpenCl;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The OpenCL ops against the float64 references (the whole {@link AttentionOpsContract}); skipped
@@ -16,6 +19,15 @@ class ClAttentionOpsTest extends AttentionOpsContract {
         try (OpenCl probe = OpenClTestSupport.openOrSkip()) {
             return ClAttentionOps.open("opencl:" + probe.devices().getFirst().platformIndex() + ":"
                     + probe.devices().getFirst().deviceIndex());
+        }
+    }
+
+    /** The engine finds these ops through the provider's service entry, without importing this module. */
+    @Test
+    void engineOpensOpenClOpsByDeviceName() {
+        try (AttentionOps found = AttentionOps.open("opencl")) {
+            assertTrue(found instanceof ClAttentionOps, found.getClass().getName());
+            assertTrue(found.device().startsWith("opencl:"), found.device());
         }
     }
 
