@@ -25,9 +25,9 @@ import java.util.SplittableRandom;
  * ./mvnw -q -o -pl bench,kernels-opencl -am package -DskipTests
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx3g \
  *      -cp engine/target/classes:kernels-opencl/target/classes:bench/target/classes \
- *      dev.flashj.bench.AttentionOpsBench [cpu|opencl|opencl:P:D ...] [--runs N] [--max-flash-tokens N]
+ *      dev.flashj.bench.AttentionOpsBench [cpu|opencl|opencl:P:D ...] [--runs N] [--max-flash-tokens N] [--only lightning|neighborhood]
  * </pre>
- * Each figure is the median of {@code --runs} timed runs (default 5) after two warm-up runs; quadratic
+ * Everything is warmed up first (JIT, OpenCL builds). Each figure is the median of {@code --runs} timed runs (default 5) after two warm-up runs; quadratic
  * baselines above {@code --max-flash-tokens} (default 16384) are not run. OpenCL timings include
  * waiting for the queue (a one-float read after the op), not the upload of the inputs.
  */
@@ -53,10 +53,12 @@ public final class AttentionOpsBench {
         List<String> devices = new ArrayList<>();
         int runs = 5;
         int maxFlash = 16384;
+        String only = "all";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--max-flash-tokens" -> maxFlash = Integer.parseInt(args[++i]);
+                case "--only" -> only = args[++i];
                 default -> devices.add(args[i]);
             }
         }
@@ -67,8 +69,13 @@ public final class AttentionOpsBench {
             try (AttentionOps ops = AttentionOps.open(device)) {
                 AttentionOpsBench bench = new AttentionOpsBench(ops, runs, maxFlash);
                 System.out.printf(Locale.ROOT, "%n## %s (%s)%n", device, ops.device());
-                bench.lightningVsFlash();
-                bench.neighborhood();
+                bench.warmUp();
+                if (!only.equals("neighborhood")) {
+                    bench.lightningVsFlash();
+                }
+                if (!only.equals("lightning")) {
+                    bench.neighborhood();
+                }
             } catch (RuntimeException e) {
                 System.out.println("## " + device + ": skipped (" + e.getMessage() + ")");
             }
@@ -90,6 +97,22 @@ public final class AttentionOpsBench {
         }
         Arrays.sort(ms);
         return timedRuns % 2 == 1 ? ms[timedRuns / 2] : (ms[timedRuns / 2 - 1] + ms[timedRuns / 2]) / 2;
+    }
+
+    /** Compiles every code path (JIT, OpenCL programs) before anything is timed. */
+    private void warmUp() {
+        try (DeviceTensor q = random(1, 2048, LIGHTNING_HEADS, HEAD_DIM);
+             DeviceTensor out = ops.allocate(1, 2048, LIGHTNING_HEADS, HEAD_DIM);
+             DeviceTensor img = random(1, 32, 32, 1, HEAD_DIM);
+             DeviceTensor imgOut = ops.allocate(1, 32, 32, 1, HEAD_DIM)) {
+            LightningSpec spec = LightningSpec.uniform(LIGHTNING_HEADS, 0.999f);
+            for (int i = 0; i < 10; i++) {
+                ops.lightning(q, q, q, spec, LightningTuning.DEFAULT, null, out);
+                ops.neighborhood(img, img, img, NeighborhoodSpec.of2d(13, 13), imgOut);
+                ops.flashAttention(q, q, q, FlashAttentionSpec.causalMask(), out);
+                ops.download(fence);
+            }
+        }
     }
 
     private DeviceTensor random(int... shape) {
