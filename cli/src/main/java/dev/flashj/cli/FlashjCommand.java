@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = "A JVM engine for LLaMA-style inference and GPU attention kernels.",
-        subcommands = {InspectCommand.class, DevicesCommand.class},
+        subcommands = {GenerateCommand.class, ChatCommand.class, InspectCommand.class, DevicesCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",

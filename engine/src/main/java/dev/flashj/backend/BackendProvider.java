@@ -1,5 +1,9 @@
 package dev.flashj.backend;
 
+import dev.flashj.FlashjException;
+import dev.flashj.model.LanguageModel;
+import dev.flashj.model.ModelFile;
+
 import java.util.List;
 
 /**
@@ -16,4 +20,24 @@ public interface BackendProvider {
 
     /** The devices it can use (empty when unavailable). */
     List<DeviceDescription> devices();
+
+    /** Whether one of its devices is a GPU (what {@code --device auto} looks for). */
+    default boolean hasGpu() {
+        return false;
+    }
+
+    /** Whether {@link #loadModel} can run whole models on this backend. */
+    default boolean runsModels() {
+        return false;
+    }
+
+    /**
+     * Loads a model onto the device that {@code device} names: the backend's name alone for its default
+     * device, or with an address such as "opencl:0:1". The returned model owns {@code file} (closing
+     * the model closes it); when loading fails the file is closed before the exception propagates.
+     */
+    default LanguageModel loadModel(ModelFile file, String device) {
+        file.close();
+        throw new FlashjException("the " + name() + " backend cannot run models yet");
+    }
 }

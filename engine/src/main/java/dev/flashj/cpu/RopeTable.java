@@ -98,13 +98,13 @@ public final class RopeTable {
         return pairs;
     }
 
-    /** Cosines, row {@code p} at {@code p * pairs()}. Do not modify. */
-    float[] cos() {
+    /** Cosines, row {@code p} at {@code p * pairs()}; shared, not copied (GPU backends upload it). Do not modify. */
+    public float[] cos() {
         return cos;
     }
 
-    /** Sines, row {@code p} at {@code p * pairs()}. Do not modify. */
-    float[] sin() {
+    /** Sines, row {@code p} at {@code p * pairs()}; shared, not copied. Do not modify. */
+    public float[] sin() {
         return sin;
     }
 

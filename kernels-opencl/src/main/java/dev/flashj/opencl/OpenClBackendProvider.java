@@ -4,6 +4,9 @@ import dev.flashj.FlashjException;
 import dev.flashj.backend.Availability;
 import dev.flashj.backend.BackendProvider;
 import dev.flashj.backend.DeviceDescription;
+import dev.flashj.model.LanguageModel;
+import dev.flashj.model.ModelFile;
+import dev.flashj.opencl.model.OpenClLlamaModel;
 import dev.flashj.opencl.runtime.ClDevice;
 import dev.flashj.opencl.runtime.ClPlatform;
 import dev.flashj.opencl.runtime.OpenCl;
@@ -57,6 +60,31 @@ public final class OpenClBackendProvider implements BackendProvider {
             return result;
         } catch (RuntimeException | LinkageError e) {
             return List.of();
+        }
+    }
+
+    @Override
+    public boolean hasGpu() {
+        try (OpenCl cl = OpenCl.open()) {
+            return cl.devices().stream().anyMatch(ClDevice::isGpu);
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
+
+    @Override
+    public boolean runsModels() {
+        return true;
+    }
+
+    /**
+     * Uploads the weights to the device {@code device} names ("opencl" or "opencl:P:D"); the mapped
+     * file is closed once they are on the device, since the OpenCL model never reads it again.
+     */
+    @Override
+    public LanguageModel loadModel(ModelFile file, String device) {
+        try (file) {
+            return OpenClLlamaModel.load(file, OpenClDeviceSelector.parse(device));
         }
     }
 

@@ -163,7 +163,7 @@ public final class OpenClOps implements AutoCloseable {
 
     /**
      * Rotates x = [tokens, heads, headDim] (at xOff) in place; token t at position startPos + t.
-     * cos/sin are the [positions, rotaryDims/2] tables of a {@link RopeTable}.
+     * cos/sin are the [positions, rotaryDims/2] tables of a {@link dev.flashj.cpu.RopeTable}.
      */
     public void rope(ClBuffer x, int xOff, ClBuffer cos, ClBuffer sin, int tokens, int heads, int headDim,
                      int rotaryDims, int startPos, RopeStyle style) {

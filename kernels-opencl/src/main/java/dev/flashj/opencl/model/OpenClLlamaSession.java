@@ -4,7 +4,7 @@ import dev.flashj.FlashjException;
 import dev.flashj.model.LlamaConfig;
 import dev.flashj.model.ModelSession;
 import dev.flashj.opencl.kernels.OpenClOps;
-import dev.flashj.opencl.kernels.RopeTable;
+import dev.flashj.cpu.RopeTable;
 import dev.flashj.opencl.runtime.ClBuffer;
 import dev.flashj.opencl.runtime.ClContext;
 import dev.flashj.opencl.runtime.ClQueue;
@@ -77,7 +77,7 @@ final class OpenClLlamaSession implements ModelSession {
             partial = buffer(context, 4L * OpenClOps.decodePartialFloats(c.numHeads(), c.headDim(), maxTokens),
                     "split-KV decode partials");
             logitsBuffer = buffer(context, 4L * c.vocabSize(), "logits");
-            RopeTable table = RopeTable.compute(c.rope(), maxTokens);
+            RopeTable table = RopeTable.create(c.rope(), maxTokens);
             ropeCos = buffer(context, 4L * table.cos().length, "rope cos table");
             ropeSin = buffer(context, 4L * table.sin().length, "rope sin table");
             queue.writeFloats(ropeCos, 0, table.cos());

@@ -1,0 +1,275 @@
+package dev.flashj.bench;
+
+import dev.flashj.cpu.CpuThreads;
+import dev.flashj.cpu.MatMul;
+import dev.flashj.tensor.Tensor;
+import dev.flashj.tensor.TensorType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Measures the CPU matrix kernels against the machine's memory-read bandwidth and prints a
+ * markdown table (the source of docs/perf/cpu.md).
+ *
+ * <p>Run from the repository root:
+ * <pre>
+ * ./mvnw -q -pl bench -am package -DskipTests
+ * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx2g \
+ *      -cp engine/target/classes:bench/target/classes dev.flashj.bench.MatVecBandwidth [threads]
+ * </pre>
+ * It needs about 1.7 GiB of free memory. Memory bandwidth: a 1 GiB off-heap segment summed with
+ * the Vector API on all threads, best of several passes. Matrix-vector: every matrix is copied
+ * until the copies exceed 512 MiB and one pass multiplies each copy once (like the layers of a
+ * model, so the weights come from memory, not cache); GB/s counts weight bytes. The compute
+ * ceiling is what the kernel manages on cache-resident weights per thread of CPU time, times the
+ * thread count: when it is below the read bandwidth, the kernel, not memory, is the limit. Batch
+ * 16: the same with 16 tokens, in GFLOP/s. Each figure is the best of several passes after a
+ * warm-up; on a machine shared with other work, expect noise.
+ */
+public final class MatVecBandwidth {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final long GIB = 1L << 30;
+    private static final long COPIES_BYTES = 512L << 20;
+    private static final int CHUNKS = (int) (GIB >> 20);
+    private static final TensorType[] TYPES = {
+            TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q8_0, TensorType.Q4_0, TensorType.Q4_K, TensorType.Q6_K};
+    private static final int[][] SHAPES = {{4096, 4096}, {5632, 2048}, {2048, 5632}};
+
+    private MatVecBandwidth() {
+    }
+
+    public static void main(String[] args) {
+        int threadCount = args.length > 0 ? Integer.parseInt(args[0]) : CpuThreads.defaultThreads();
+        try (CpuThreads threads = new CpuThreads(threadCount); Arena arena = Arena.ofShared()) {
+            MemorySegment big = filledGiB(threads, arena);
+            double bandwidthBefore = memoryReadBandwidth(threads, big, 7);
+            double callMicros = parallelForCost(threads);
+            List<String> rowsOut = new ArrayList<>();
+            List<Result> results = new ArrayList<>();
+            for (int[] shape : SHAPES) {
+                for (TensorType type : TYPES) {
+                    Result r = measure(threads, big, type, shape[0], shape[1]);
+                    results.add(r);
+                    rowsOut.add(type + "|" + shape[0] + " × " + shape[1]);
+                }
+            }
+            double bandwidthAfter = memoryReadBandwidth(threads, big, 7);
+            System.out.printf(Locale.ROOT, "Threads: %d, float vector: %d bits%n%n", threadCount, F.vectorBitSize());
+            System.out.printf(Locale.ROOT, "Memory-read bandwidth (1 GiB, Vector API sum, %d threads, best of 7): **%.1f GB/s** before"
+                    + " the kernels, **%.1f GB/s** after. The host's memory bandwidth is shared and drifts, so each row's"
+                    + " percentage is relative to bandwidth passes interleaved with that row's matvec passes (column 'read GB/s').%n%n",
+                    threadCount, bandwidthBefore / 1e9, bandwidthAfter / 1e9);
+            System.out.printf(Locale.ROOT, "parallelFor handoff (empty chunks, %d threads): %.2f µs per call%n%n", threadCount, callMicros);
+            System.out.println("| type | rows × cols | matvec GB/s | read GB/s | % of read bandwidth | matvec rows/s | compute ceiling GB/s | batch-16 GFLOP/s |");
+            System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
+            for (int i = 0; i < results.size(); i++) {
+                Result r = results.get(i);
+                String[] name = rowsOut.get(i).split("\\|");
+                System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.0f%% | %.3g | %.1f | %.1f |%n", name[0], name[1],
+                        r.bytesPerSecond / 1e9, r.readBandwidth / 1e9, 100 * r.bytesPerSecond / r.readBandwidth, r.rowsPerSecond,
+                        r.ceilingBytesPerSecondPerThread * threadCount / 1e9, r.batchFlops / 1e9);
+            }
+        }
+    }
+
+    /**
+     * Matrix-vector weight bytes per second and rows per second (wall clock, all threads); the
+     * compute ceiling (weight bytes per second of one thread's CPU time on a cache-resident
+     * slice, so neither memory nor other processes on the machine limit it); batch-16 FLOP/s.
+     */
+    private record Result(double bytesPerSecond, double readBandwidth, double rowsPerSecond, double ceilingBytesPerSecondPerThread,
+                          double batchFlops) {
+    }
+
+    /** A 1 GiB off-heap segment of ones, touched so that its pages exist. */
+    private static MemorySegment filledGiB(CpuThreads threads, Arena arena) {
+        MemorySegment segment = arena.allocate(GIB, 4096);
+        threads.parallelFor(CHUNKS, (start, end) -> {
+            for (long o = (long) start << 20; o < (long) end << 20; o += 4) {
+                segment.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o, 1f);
+            }
+        });
+        return segment;
+    }
+
+    /** Sums the 1 GiB segment on all threads; bytes per second, best of {@code passes}. */
+    static double memoryReadBandwidth(CpuThreads threads, MemorySegment segment, int passes) {
+        float[] partial = new float[CHUNKS];
+        double best = 0;
+        for (int pass = 0; pass < passes; pass++) {
+            long t0 = System.nanoTime();
+            threads.parallelFor(CHUNKS, (start, end) -> {
+                for (int c = start; c < end; c++) {
+                    partial[c] = sum(segment, (long) c << 20, 1 << 20);
+                }
+            });
+            long t1 = System.nanoTime();
+            best = Math.max(best, GIB / ((t1 - t0) / 1e9));
+        }
+        float check = 0;
+        for (float p : partial) {
+            check += p;
+        }
+        if (check != GIB / 4) {
+            throw new IllegalStateException("bandwidth sum is wrong: " + check);
+        }
+        return best;
+    }
+
+    private static float sum(MemorySegment s, long from, int bytes) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int step = F.vectorByteSize();
+        // An int loop index: C2 unrolls and hoists checks far better than with a long one (about +30% here).
+        for (int i = 0; i < bytes; i += 4 * step) {
+            long o = from + i;
+            a0 = a0.add(FloatVector.fromMemorySegment(F, s, o, ByteOrder.LITTLE_ENDIAN));
+            a1 = a1.add(FloatVector.fromMemorySegment(F, s, o + step, ByteOrder.LITTLE_ENDIAN));
+            a2 = a2.add(FloatVector.fromMemorySegment(F, s, o + 2L * step, ByteOrder.LITTLE_ENDIAN));
+            a3 = a3.add(FloatVector.fromMemorySegment(F, s, o + 3L * step, ByteOrder.LITTLE_ENDIAN));
+        }
+        float[] lanes = a0.add(a1).add(a2.add(a3)).toArray();
+        float total = 0;
+        for (float lane : lanes) {
+            total += lane;
+        }
+        return total;
+    }
+
+    /** Microseconds per parallelFor call whose chunks do nothing. */
+    static double parallelForCost(CpuThreads threads) {
+        int[] sink = new int[1];
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {
+            int calls = 100_000;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < calls; i++) {
+                threads.parallelFor(threads.size(), (start, end) -> sink[0] += 0);
+            }
+            best = Math.min(best, (System.nanoTime() - t0) / 1e3 / calls);
+        }
+        return best;
+    }
+
+    private static Result measure(CpuThreads threads, MemorySegment big, TensorType type, int rows, int cols) {
+        try (Arena arena = Arena.ofShared()) {
+            long bytes = type.bytesFor((long) rows * cols);
+            int copies = (int) Math.max(2, (COPIES_BYTES + bytes - 1) / bytes);
+            List<Tensor> weights = new ArrayList<>();
+            SplittableRandom random = new SplittableRandom(type.ordinal());
+            MemorySegment first = randomWeights(arena, type, bytes, random);
+            for (int i = 0; i < copies; i++) {
+                MemorySegment data = i == 0 ? first : arena.allocate(bytes, 64).copyFrom(first);
+                weights.add(new Tensor(type + "#" + i, type, new long[]{rows, cols}, data.asReadOnly()));
+            }
+            int batch = 16;
+            float[] x = new float[batch * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextDouble(-1, 1);
+            }
+            float[] out = new float[batch * rows];
+
+            for (int warm = 0; warm < 3; warm++) {
+                for (Tensor w : weights) {
+                    MatMul.matmul(threads, w, x, 0, 1, out, 0);
+                }
+            }
+            double bestVec = Double.MAX_VALUE;
+            double bestRead = 0;
+            for (int pass = 0; pass < 10; pass++) {
+                bestRead = Math.max(bestRead, memoryReadBandwidth(threads, big, 1));
+                long t0 = System.nanoTime();
+                for (Tensor w : weights) {
+                    MatMul.matmul(threads, w, x, 0, 1, out, 0);
+                }
+                bestVec = Math.min(bestVec, (System.nanoTime() - t0) / 1e9 / copies);
+            }
+
+            int batchCopies = Math.min(copies, 4);
+            MatMul.matmul(threads, weights.get(0), x, 0, batch, out, 0);
+            double bestBatch = Double.MAX_VALUE;
+            for (int pass = 0; pass < 4; pass++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < batchCopies; i++) {
+                    MatMul.matmul(threads, weights.get(i), x, 0, batch, out, 0);
+                }
+                bestBatch = Math.min(bestBatch, (System.nanoTime() - t0) / 1e9 / batchCopies);
+            }
+            return new Result(bytes / bestVec, bestRead, rows / bestVec, computeCeiling(type, first, rows, cols, x),
+                    2.0 * rows * cols * batch / bestBatch);
+        }
+    }
+
+    /** Weight bytes per second of CPU time for one thread over the first rows of a matrix (256 KiB or less: cache-resident). */
+    private static double computeCeiling(TensorType type, MemorySegment data, int rows, int cols, float[] x) {
+        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        long rowBytes = type.bytesFor(cols);
+        int sliceRows = (int) Math.max(1, Math.min(rows, (256 * 1024) / rowBytes));
+        Tensor slice = new Tensor("slice", type, new long[]{sliceRows, cols}, data.asSlice(0, sliceRows * rowBytes));
+        float[] out = new float[sliceRows];
+        try (CpuThreads one = new CpuThreads(1)) {
+            int reps = (int) Math.max(1, (8L << 20) / (sliceRows * rowBytes));
+            double best = 0;
+            for (int pass = 0; pass < 30; pass++) {
+                long t0 = cpu.getCurrentThreadCpuTime();
+                for (int i = 0; i < reps; i++) {
+                    MatMul.matmul(one, slice, x, 0, 1, out, 0);
+                }
+                long t1 = cpu.getCurrentThreadCpuTime();
+                if (pass >= 10 && t1 > t0) { // the first passes warm up the compiler
+                    best = Math.max(best, (double) reps * sliceRows * rowBytes / ((t1 - t0) / 1e9));
+                }
+            }
+            return best;
+        }
+    }
+
+    /** Random weights with sane scales: random quants, f16 scales of at most 0.05 in magnitude. */
+    private static MemorySegment randomWeights(Arena arena, TensorType type, long bytes, SplittableRandom random) {
+        MemorySegment s = arena.allocate(bytes, 64);
+        ValueLayout.OfShort half = ValueLayout.JAVA_SHORT_UNALIGNED;
+        switch (type) {
+            case F32 -> {
+                for (long o = 0; o < bytes; o += 4) {
+                    s.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o, (float) random.nextDouble(-1, 1));
+                }
+            }
+            case F16 -> {
+                for (long o = 0; o < bytes; o += 2) {
+                    s.set(half, o, Float.floatToFloat16((float) random.nextDouble(-1, 1)));
+                }
+            }
+            case BF16 -> {
+                for (long o = 0; o < bytes; o += 2) {
+                    s.set(half, o, (short) (Float.floatToRawIntBits((float) random.nextDouble(-1, 1)) >>> 16));
+                }
+            }
+            default -> {
+                for (long o = 0; o < bytes; o++) {
+                    s.set(ValueLayout.JAVA_BYTE, o, (byte) random.nextInt());
+                }
+                long scaleOffset = type == TensorType.Q6_K ? 208 : 0;
+                for (long b = 0; b < bytes; b += type.bytesPerBlock()) {
+                    s.set(half, b + scaleOffset, Float.floatToFloat16((float) random.nextDouble(-0.05, 0.05)));
+                    if (type == TensorType.Q4_K) {
+                        s.set(half, b + 2, Float.floatToFloat16((float) random.nextDouble(-0.05, 0.05)));
+                    }
+                }
+            }
+        }
+        return s;
+    }
+}

@@ -1,0 +1,139 @@
+package dev.flashj.cli;
+
+import dev.flashj.api.Flashj;
+import dev.flashj.api.GenerationRequest;
+import dev.flashj.api.GenerationResult;
+import dev.flashj.api.LoadOptions;
+import dev.flashj.api.Model;
+import dev.flashj.api.Timings;
+import dev.flashj.sampling.SamplingParams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code flashj generate}: continues a prompt. The continuation alone goes to stdout, flushed per
+ * token and ended with a newline; what was loaded, where it runs and the speed go to stderr.
+ * With {@code --json}, stdout gets one JSON object instead.
+ */
+@Command(name = "generate", sortOptions = false,
+        description = "Continue a prompt: stream the generated text to stdout (details and speed on stderr).")
+public final class GenerateCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private ModelOptions modelOptions;
+
+    @Option(names = {"-p", "--prompt"}, required = true, paramLabel = "TEXT",
+            description = "The text to continue (BOS is added when the model expects it).")
+    private String prompt;
+
+    private int maxTokens = GenerationRequest.DEFAULT_MAX_TOKENS;
+
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N",
+            description = "Most tokens to generate; -1 = until the context is full. Default: 256.")
+    void setMaxTokens(int value) {
+        if (value < 1 && value != -1) {
+            throw new ParameterException(spec.commandLine(),
+                    "Invalid value for option '--max-tokens': must be >= 1 (or -1 for no limit), was " + value);
+        }
+        maxTokens = value == -1 ? Integer.MAX_VALUE : value;
+    }
+
+    @Option(names = "--stop", paramLabel = "STR",
+            description = "Stop when the text contains STR (not printed); repeatable.")
+    private List<String> stopStrings = new ArrayList<>();
+
+    @Mixin
+    private SamplingOptions samplingOptions;
+
+    @Mixin
+    private DeviceOptions deviceOptions;
+
+    @Option(names = "--json", description = "Print one JSON object (token ids, text, finish reason, timings).")
+    private boolean json;
+
+    @Override
+    public Integer call() {
+        if (stopStrings.stream().anyMatch(String::isEmpty)) {
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--stop': must not be empty");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        SamplingParams sampling = samplingOptions.toParams();
+        try (Model model = Flashj.load(modelOptions.model(), loadOptions(modelOptions, deviceOptions))) {
+            describeModel(err, model);
+            err.println("sampling: " + sampling.describe());
+            err.flush();
+            GenerationRequest request = GenerationRequest.builder(prompt).maxTokens(maxTokens).sampling(sampling)
+                    .stop(stopStrings).build();
+            GenerationResult result;
+            if (json) {
+                result = model.generate(request);
+                Json.write(out, toJson(result));
+            } else {
+                result = model.generate(request, (id, text) -> {
+                    out.print(text);
+                    out.flush();
+                });
+                out.println();
+                out.flush();
+            }
+            err.println(describeTimings(result));
+            err.flush();
+        }
+        return 0;
+    }
+
+    static LoadOptions loadOptions(ModelOptions model, DeviceOptions device) {
+        LoadOptions options = LoadOptions.defaults().withDevice(device.device(), device.address()).withThreads(device.threads())
+                .withContextLength(model.maxContext());
+        return model.tokenizer().map(options::withTokenizer).orElse(options);
+    }
+
+    static void describeModel(PrintWriter err, Model model) {
+        err.println("model: " + model.path() + " (" + model.describe() + ")");
+        err.println("tokenizer: " + model.tokenizer().describe());
+        err.println("device: " + model.deviceDescription());
+    }
+
+    static String describeTimings(GenerationResult result) {
+        Timings t = result.timings();
+        return String.format(Locale.ROOT,
+                "prompt: %d tokens in %.1f ms (%.1f tokens/s); generated: %d tokens in %.1f ms (%.1f tokens/s);"
+                        + " finish: %s",
+                t.promptTokens(), t.promptMillis(), t.promptTokensPerSecond(), t.generatedTokens(),
+                t.decodeMillis(), t.decodeTokensPerSecond(), result.finishReason().jsonName());
+    }
+
+    /** The --json document, keys in a fixed order. */
+    static Map<String, Object> toJson(GenerationResult result) {
+        Timings t = result.timings();
+        Map<String, Object> timings = new LinkedHashMap<>();
+        timings.put("prompt_tokens_per_second", t.promptTokensPerSecond());
+        timings.put("decode_tokens_per_second", t.decodeTokensPerSecond());
+        timings.put("prompt_ms", t.promptMillis());
+        timings.put("decode_ms", t.decodeMillis());
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("prompt_tokens", Arrays.stream(result.promptTokens()).boxed().toList());
+        doc.put("tokens", Arrays.stream(result.tokens()).boxed().toList());
+        doc.put("text", result.text());
+        doc.put("finish_reason", result.finishReason().jsonName());
+        doc.put("timings", timings);
+        return doc;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.flashj.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flashj.TestData;
+import dev.flashj.opencl.OpenClBackendProvider;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+
+import static dev.flashj.cli.GenerateOptionsTest.generate;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code flashj generate --device opencl} gives the CPU backend's greedy ids (PoCL in CI). */
+class OpenClGenerateTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void requireOpenCl() {
+        var availability = new OpenClBackendProvider().availability();
+        Assumptions.assumeTrue(availability.available(), "no OpenCL here: " + availability.reason());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K.gguf", "hf-tiny-llama2-spm"})
+    void greedyIdsEqualTheCpuBackends(String model) throws IOException {
+        String path = TestData.require(model).toString();
+        JsonNode cpu = run(path, "cpu");
+        JsonNode opencl = run(path, "opencl");
+        assertEquals(cpu.get("prompt_tokens"), opencl.get("prompt_tokens"));
+        assertTrue(cpu.get("tokens").size() >= 32, cpu::toString);
+        assertEquals(cpu.get("tokens"), opencl.get("tokens"));
+        assertEquals(cpu.get("text"), opencl.get("text"));
+    }
+
+    private static JsonNode run(String model, String device) throws IOException {
+        CliRun r = generate("-m", model, "-p", "Once upon a time", "--temperature", "0", "-n", "40",
+                "--device", device, "--json");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(r.err().contains("device: " + device), r::toString);
+        return JSON.readTree(r.out());
+    }
+}

@@ -1,0 +1,80 @@
+package dev.flashj.api;
+
+import dev.flashj.FlashjException;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How {@link Flashj#load(Path, LoadOptions)} opens a model. Start from {@link #defaults()} and
+ * change what you need: {@code LoadOptions.defaults().withThreads(4)}.
+ *
+ * @param device        the backend; {@link Device#AUTO} picks one
+ * @param deviceAddress which of the backend's devices: "" for its default, "P:D" for OpenCL platform P
+ *                      device D
+ * @param threads       CPU worker threads; 0 = one per available processor
+ * @param contextLength the most tokens (prompt plus generated) a session holds; 0 = the model's own
+ *                      context length capped at {@value #DEFAULT_CONTEXT_CAP} (each session allocates a KV
+ *                      cache of this size); larger than the model's own is reduced to it
+ * @param tokenizer     a separate tokenizer file (required for llama2.c checkpoints, ignored for GGUF)
+ */
+public record LoadOptions(Device device, String deviceAddress, int threads, int contextLength, Optional<Path> tokenizer) {
+
+    /** The default context cap when {@code contextLength} is 0, like llama.cpp's default n_ctx. */
+    public static final int DEFAULT_CONTEXT_CAP = 4096;
+
+    public LoadOptions {
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(deviceAddress, "deviceAddress");
+        if (!deviceAddress.isEmpty() && device != Device.OPENCL) {
+            throw new FlashjException("device address '" + deviceAddress + "' is only supported for opencl (opencl:P:D)");
+        }
+        Objects.requireNonNull(tokenizer, "tokenizer");
+        if (threads < 0) {
+            throw new FlashjException("threads must be >= 0 (0 = all processors), was " + threads);
+        }
+        if (contextLength < 0) {
+            throw new FlashjException("contextLength must be >= 0 (0 = the model's), was " + contextLength);
+        }
+    }
+
+    /** AUTO device, all processors, the model's context (capped), no separate tokenizer. */
+    public static LoadOptions defaults() {
+        return new LoadOptions(Device.AUTO, "", 0, 0, Optional.empty());
+    }
+
+    public LoadOptions withDevice(Device value) {
+        return new LoadOptions(value, "", threads, contextLength, tokenizer);
+    }
+
+    /** A backend and one of its devices, e.g. {@code withDevice(Device.OPENCL, "0:1")}. */
+    public LoadOptions withDevice(Device value, String address) {
+        return new LoadOptions(value, address, threads, contextLength, tokenizer);
+    }
+
+    /** The device as the command line spells it: "opencl", "opencl:0:1", "cpu". */
+    public String deviceOption() {
+        return deviceAddress.isEmpty() ? device.cliName() : device.cliName() + ":" + deviceAddress;
+    }
+
+    public LoadOptions withThreads(int value) {
+        return new LoadOptions(device, deviceAddress, value, contextLength, tokenizer);
+    }
+
+    public LoadOptions withContextLength(int value) {
+        return new LoadOptions(device, deviceAddress, threads, value, tokenizer);
+    }
+
+    public LoadOptions withTokenizer(Path value) {
+        return new LoadOptions(device, deviceAddress, threads, contextLength, Optional.of(value));
+    }
+
+    /** The context a session gets for a model trained on {@code modelContext} tokens. */
+    int effectiveContext(int modelContext) {
+        if (contextLength == 0) {
+            return Math.min(modelContext, DEFAULT_CONTEXT_CAP);
+        }
+        return Math.min(modelContext, contextLength);
+    }
+}
