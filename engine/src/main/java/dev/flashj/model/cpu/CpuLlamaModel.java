@@ -5,6 +5,7 @@ import dev.flashj.cpu.CpuThreads;
 import dev.flashj.cpu.Ops;
 import dev.flashj.cpu.RopeTable;
 import dev.flashj.kv.BlockPool;
+import dev.flashj.kv.EvictionPolicy;
 import dev.flashj.kv.KvBudget;
 import dev.flashj.kv.KvLayout;
 import dev.flashj.model.LanguageModel;
@@ -111,6 +112,12 @@ public final class CpuLlamaModel implements LanguageModel {
 
     @Override
     public CpuLlamaSession newSession(int maxTokens) {
+        return newSession(maxTokens, new EvictionPolicy.None());
+    }
+
+    /** A session whose KV cache follows {@code policy} (see {@link CpuLlamaSession}). */
+    @Override
+    public CpuLlamaSession newSession(int maxTokens, EvictionPolicy policy) {
         if (closed) {
             throw new FlashjException("the model " + file.path() + " is closed");
         }
@@ -118,7 +125,7 @@ public final class CpuLlamaModel implements LanguageModel {
             throw new FlashjException("session size " + maxTokens + " must be in [1, " + config.contextLength()
                     + "] (the model's context length)");
         }
-        return new CpuLlamaSession(this, maxTokens);
+        return new CpuLlamaSession(this, maxTokens, policy);
     }
 
     LlamaWeights weights() {

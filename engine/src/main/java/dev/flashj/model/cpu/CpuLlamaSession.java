@@ -10,6 +10,9 @@ import dev.flashj.cpu.RopeTable;
 import dev.flashj.kv.Allocation;
 import dev.flashj.kv.BlockPool;
 import dev.flashj.kv.ChainHash;
+import dev.flashj.kv.EvictionPolicy;
+import dev.flashj.kv.EvictionReport;
+import dev.flashj.kv.KvEvictor;
 import dev.flashj.kv.PagePlan;
 import dev.flashj.kv.PagedAttention;
 import dev.flashj.kv.PagedSequence;
@@ -19,6 +22,7 @@ import dev.flashj.model.RopeStyle;
 import dev.flashj.tensor.Dequantizer;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One sequence on a {@link CpuLlamaModel}: its paged KV cache (block tables over the model's
@@ -29,6 +33,11 @@ import java.util.List;
  * <p>Prefix sharing: every full block of tokens is published to the pool under the chain hash of the
  * tokens so far; a later feed at a block boundary first attaches the published blocks of its longest
  * matching prefix (keeping at least its last token to compute), skipping their forward pass.
+ *
+ * <p>Eviction: with an {@link EvictionPolicy} other than {@code none}, each feed ends by applying the
+ * policy when the cache is over its budget (after a prefill down to the budget, while decoding one
+ * block further). Scoring policies use the queries of the last tokens, kept in a small ring per layer.
+ * Once entries are evicted, {@link #truncate} rebuilds the shorter sequence from its tokens.
  */
 public final class CpuLlamaSession implements ModelSession {
     private final CpuLlamaModel model;
@@ -48,6 +57,11 @@ public final class CpuLlamaSession implements ModelSession {
     private int hashedBlocks;         // blockHashes valid below this block
     private int publishedBlocks;      // full blocks already offered to the prefix cache
     private boolean compacted;        // an eviction ran: KV entries no longer match positions
+    private final KvEvictor evictor;  // null: keep everything
+    private final int observe;        // queries kept per layer for scoring policies
+    private final float[][] recentQueries; // per layer, ring of `observe` query rows by position
+    private int observedFrom;         // recentQueries holds positions [max(observedFrom, position - observe), position)
+    private EvictionReport lastEviction;
 
     // Activations, [chunk, width] row-major.
     private final float[] x;      // residual stream
@@ -64,7 +78,7 @@ public final class CpuLlamaSession implements ModelSession {
     private int position;
     private boolean closed;
 
-    CpuLlamaSession(CpuLlamaModel model, int maxTokens) {
+    CpuLlamaSession(CpuLlamaModel model, int maxTokens, EvictionPolicy policy) {
         this.model = model;
         this.c = model.config();
         this.w = model.weights();
@@ -79,6 +93,9 @@ public final class CpuLlamaSession implements ModelSession {
         this.attention = new PagedAttention(c.numHeads(), c.numKvHeads(), c.headDim(), threads.size());
         this.history = new int[maxTokens];
         this.blockHashes = new long[maxTokens / blockSize + 1];
+        this.evictor = policy instanceof EvictionPolicy.None ? null : new KvEvictor(policy, c.numHeads(), c.numLayers());
+        this.observe = policy.observationWindow();
+        this.recentQueries = new float[observe > 0 ? c.numLayers() : 0][observe * c.qDim()];
         this.x = new float[chunk * c.dim()];
         this.xb = new float[chunk * c.dim()];
         this.q = new float[chunk * c.qDim()];
@@ -116,6 +133,7 @@ public final class CpuLlamaSession implements ModelSession {
                 MatMul.matmul(threads, w.output(), xb, 0, 1, logits, 0);
             }
         }
+        evictIfOverBudget(count == 1);
         return logits;
     }
 
@@ -139,6 +157,7 @@ public final class CpuLlamaSession implements ModelSession {
             MatMul.matmul(threads, w.output(), xb, 0, n, logits, logitsOffset + done * vocab);
             done += n;
         }
+        evictIfOverBudget(count == 1);
     }
 
     @Override
@@ -159,20 +178,34 @@ public final class CpuLlamaSession implements ModelSession {
             hashedBlocks = 0;
             publishedBlocks = 0;
             position = 0;
+            observedFrom = 0;
             if (newPosition > 0) {
                 feed(history.clone(), 0, newPosition);
             }
             return;
         }
         kv.truncate(newPosition);
+        // Ring slots of positions in [position - observe, newPosition) were not overwritten.
+        observedFrom = Math.min(newPosition, Math.max(observedFrom, position - observe));
         position = newPosition;
         hashedBlocks = Math.min(hashedBlocks, newPosition / blockSize);
         publishedBlocks = Math.min(publishedBlocks, newPosition / blockSize);
     }
 
     /** Bytes of KV blocks this session holds (blocks shared with other sessions included). */
+    @Override
     public long kvBytes() {
         return kv.bytes();
+    }
+
+    /** What the last eviction did, if the policy evicted anything yet. */
+    public Optional<EvictionReport> lastEviction() {
+        return Optional.ofNullable(lastEviction);
+    }
+
+    /** The session's eviction machinery (for its PrefixKV profile), if it has a policy. */
+    public Optional<KvEvictor> evictor() {
+        return Optional.ofNullable(evictor);
     }
 
     /** KV entries held in {@code layer} (the position, unless an eviction policy dropped some). */
@@ -235,7 +268,9 @@ public final class CpuLlamaSession implements ModelSession {
         int start = position;
         int layers = c.numLayers();
         int[] found = new int[layers];
-        while (position + blockSize <= start + count - 1) {
+        // Leave the last token to compute, and the observation window of a scoring policy.
+        int computeAtLeast = Math.max(1, observe);
+        while (position + blockSize <= start + count - computeAtLeast) {
             int b = position / blockSize;
             long hash = blockHash(b);
             long parent = b == 0 ? ChainHash.ROOT : blockHashes[b - 1];
@@ -254,6 +289,7 @@ public final class CpuLlamaSession implements ModelSession {
             }
             position += blockSize;
             publishedBlocks = b + 1;
+            observedFrom = position;
         }
         return position - start;
     }
@@ -274,6 +310,27 @@ public final class CpuLlamaSession implements ModelSession {
                 }
             }
             publishedBlocks++;
+        }
+    }
+
+    private void evictIfOverBudget(boolean decode) {
+        if (evictor == null) {
+            return;
+        }
+        int observed = Math.min(observe, position - observedFrom);
+        float[][] window = new float[c.numLayers()][];
+        int qDim = c.qDim();
+        for (int l = 0; l < window.length; l++) {
+            window[l] = new float[observed * qDim];
+            for (int i = 0; i < observed; i++) {
+                int pos = position - observed + i;
+                System.arraycopy(recentQueries[l], (pos % observe) * qDim, window[l], i * qDim, qDim);
+            }
+        }
+        Optional<EvictionReport> report = evictor.apply(kv, window, observed, decode);
+        if (report.isPresent()) {
+            lastEviction = report.get();
+            compacted = true;
         }
     }
 
@@ -314,6 +371,9 @@ public final class CpuLlamaSession implements ModelSession {
             }
             Rope.applyRows(q, 0, n, c.numHeads(), c.headDim(), ropeStyle, rope, first);
             Rope.applyRows(k, 0, n, c.numKvHeads(), c.headDim(), ropeStyle, rope, first);
+            for (int b = Math.max(0, n - observe); b < n; b++) {
+                System.arraycopy(q, b * qDim, recentQueries[l], ((first + b) % observe) * qDim, qDim);
+            }
             kv.append(l, k, v, 0, n);
             attention.run(threads, pool, PagePlan.of(blockSize, queries, List.of(kv.table(l))), q, att);
             MatMul.matmul(threads, lw.attentionOutput(), att, 0, n, proj, 0);
