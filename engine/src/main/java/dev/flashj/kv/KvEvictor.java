@@ -3,6 +3,7 @@ package dev.flashj.kv;
 import dev.flashj.FlashjException;
 
 import java.util.Optional;
+import java.util.function.IntFunction;
 
 /**
  * Applies an {@link EvictionPolicy} to a {@link PagedSequence}: decides, per layer and KV head, which
@@ -44,11 +45,12 @@ public final class KvEvictor {
      * Evicts when the sequence is over its budget. After a prefill the sequence is brought down to the
      * budget; while decoding ({@code decode}), one block's worth further, so it is not redone every token.
      *
-     * @param window   per layer, the queries of the last {@code observed} tokens, oldest first
+     * @param window   per layer, the queries of the last {@code observed} tokens, oldest first (asked
+     *                 for only when a scoring policy evicts)
      * @param observed tokens in {@code window} (the scoring policies use up to their window of them)
      * @return what was evicted, or empty when the sequence was within its budget
      */
-    public Optional<EvictionReport> apply(PagedSequence seq, float[][] window, int observed, boolean decode) {
+    public Optional<EvictionReport> apply(PagedSequence seq, IntFunction<float[]> window, int observed, boolean decode) {
         int layers = seq.pool().layout().numLayers();
         int slack = decode ? seq.pool().layout().blockSize() : 0;
         int[] before = new int[layers];
@@ -101,7 +103,7 @@ public final class KvEvictor {
         return any ? kept : null;
     }
 
-    private int[][][] snapKv(PagedSequence seq, EvictionPolicy.SnapKv s, float[][] window, int observed, int slack) {
+    private int[][][] snapKv(PagedSequence seq, EvictionPolicy.SnapKv s, IntFunction<float[]> window, int observed, int slack) {
         KvLayout layout = seq.pool().layout();
         int[][][] kept = new int[layout.numLayers()][][];
         boolean any = false;
@@ -115,14 +117,14 @@ public final class KvEvictor {
                 throw new IllegalStateException("snapkv needs at least one observed query");
             }
             int keep = Math.max(w, s.budget() - slack);
-            double[][] scores = scorer.compute(seq, l, window[l], w, numHeads);
+            double[][] scores = scorer.compute(seq, l, window.apply(l), w, numHeads);
             kept[l] = KeptEntries.snapKv(scores, n, w, keep, s.kernel(), s.pooling());
             any = true;
         }
         return any ? kept : null;
     }
 
-    private int[][][] prefixKv(PagedSequence seq, EvictionPolicy.PrefixKv p, float[][] window, int observed, int slack) {
+    private int[][][] prefixKv(PagedSequence seq, EvictionPolicy.PrefixKv p, IntFunction<float[]> window, int observed, int slack) {
         KvLayout layout = seq.pool().layout();
         int layers = layout.numLayers();
         long total = 0;
@@ -146,7 +148,7 @@ public final class KvEvictor {
             recent[l] = Math.min(p.recent(), n - sinks[l]);
             protectedTotal += sinks[l] + recent[l];
             int w = Math.min(Math.min(p.recent(), observed), n);
-            double[][] perHead = scorer.compute(seq, l, window[l], w, numHeads);
+            double[][] perHead = scorer.compute(seq, l, window.apply(l), w, numHeads);
             double[] summed = new double[n];
             for (double[] head : perHead) {
                 for (int i = 0; i < n; i++) {

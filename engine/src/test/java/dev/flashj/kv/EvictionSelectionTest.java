@@ -136,7 +136,7 @@ class EvictionSelectionTest {
         }
         // Through the evictor: the sequence is compacted to these entries per head.
         KvEvictor evictor = new KvEvictor(new EvictionPolicy.SnapKv(budget, w, 5, pooling), heads, 1);
-        EvictionReport report = evictor.apply(seq, new float[][]{window}, w, false).orElseThrow();
+        EvictionReport report = evictor.apply(seq, layer -> window, w, false).orElseThrow();
         assertEquals(budget, report.entriesAfter()[0]);
         assertEquals(budget, seq.entries(0));
         assertTrue(report.bytesAfter() <= report.bytesBefore());

@@ -318,16 +318,16 @@ public final class CpuLlamaSession implements ModelSession {
             return;
         }
         int observed = Math.min(observe, position - observedFrom);
-        float[][] window = new float[c.numLayers()][];
         int qDim = c.qDim();
-        for (int l = 0; l < window.length; l++) {
-            window[l] = new float[observed * qDim];
+        Optional<EvictionReport> report = evictor.apply(kv, layer -> {
+            // The ring's rows in position order, oldest first.
+            float[] window = new float[observed * qDim];
             for (int i = 0; i < observed; i++) {
                 int pos = position - observed + i;
-                System.arraycopy(recentQueries[l], (pos % observe) * qDim, window[l], i * qDim, qDim);
+                System.arraycopy(recentQueries[layer], (pos % observe) * qDim, window, i * qDim, qDim);
             }
-        }
-        Optional<EvictionReport> report = evictor.apply(kv, window, observed, decode);
+            return window;
+        }, observed, decode);
         if (report.isPresent()) {
             lastEviction = report.get();
             compacted = true;
