@@ -3,8 +3,10 @@ package dev.flashj.backend;
 import dev.flashj.FlashjException;
 import dev.flashj.model.LanguageModel;
 import dev.flashj.model.ModelFile;
+import dev.flashj.ops.AttentionOps;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A compute backend found with {@link java.util.ServiceLoader}. The engine never imports a kernel
@@ -39,5 +41,14 @@ public interface BackendProvider {
     default LanguageModel loadModel(ModelFile file, String device) {
         file.close();
         throw new FlashjException("the " + name() + " backend cannot run models yet");
+    }
+
+    /**
+     * Attention ops ({@link AttentionOps}) on {@code device} ("cpu", "opencl:0:0"): empty when the id
+     * is not this backend's or it has none; throws a {@link dev.flashj.FlashjException} saying why when
+     * the id is this backend's but the device cannot be opened. The caller closes the ops.
+     */
+    default Optional<AttentionOps> attentionOps(String device) {
+        return Optional.empty();
     }
 }

@@ -1,5 +1,8 @@
 package dev.flashj.backend;
 
+import dev.flashj.ops.AttentionOps;
+import dev.flashj.ops.cpu.CpuAttentionOps;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +44,15 @@ public final class CpuBackendProvider implements BackendProvider {
         details.put("arch", System.getProperty("os.arch"));
         details.put("java", Runtime.version() + " (" + System.getProperty("java.vm.name") + ")");
         return List.of(new DeviceDescription("cpu:0", cpuModelName(), details));
+    }
+
+    /** CPU attention ops for "cpu" or "cpu:0", on all cores. */
+    @Override
+    public Optional<AttentionOps> attentionOps(String device) {
+        if (device.equals("cpu") || device.equals("cpu:0")) {
+            return Optional.of(new CpuAttentionOps());
+        }
+        return Optional.empty();
     }
 
     /** FloatVector.SPECIES_PREFERRED's width, touched only when the incubator module is present. */

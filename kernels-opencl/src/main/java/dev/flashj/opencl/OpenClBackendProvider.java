@@ -7,14 +7,17 @@ import dev.flashj.backend.DeviceDescription;
 import dev.flashj.model.LanguageModel;
 import dev.flashj.model.ModelFile;
 import dev.flashj.opencl.model.OpenClLlamaModel;
+import dev.flashj.opencl.ops.ClAttentionOps;
 import dev.flashj.opencl.runtime.ClDevice;
 import dev.flashj.opencl.runtime.ClPlatform;
 import dev.flashj.opencl.runtime.OpenCl;
+import dev.flashj.ops.AttentionOps;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The OpenCL backend's entry for {@link java.util.ServiceLoader}: available when the ICD loader
@@ -86,6 +89,15 @@ public final class OpenClBackendProvider implements BackendProvider {
         try (file) {
             return OpenClLlamaModel.load(file, OpenClDeviceSelector.parse(device));
         }
+    }
+
+    /** OpenCL attention ops for "opencl" or "opencl:P:D"; throws saying why when that device cannot be opened. */
+    @Override
+    public Optional<AttentionOps> attentionOps(String device) {
+        if (device.equals("opencl") || device.startsWith("opencl:")) {
+            return Optional.of(ClAttentionOps.open(device));
+        }
+        return Optional.empty();
     }
 
     static Map<String, String> details(ClPlatform p, ClDevice d) {
