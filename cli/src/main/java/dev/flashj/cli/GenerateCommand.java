@@ -1,11 +1,15 @@
 package dev.flashj.cli;
 
+import dev.flashj.FlashjException;
 import dev.flashj.api.Flashj;
+import dev.flashj.api.Generation;
+import dev.flashj.api.GeneratedToken;
 import dev.flashj.api.GenerationRequest;
 import dev.flashj.api.GenerationResult;
 import dev.flashj.api.LoadOptions;
 import dev.flashj.api.Model;
 import dev.flashj.api.Timings;
+import dev.flashj.kv.EvictionPolicy;
 import dev.flashj.sampling.SamplingParams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -64,8 +68,36 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     private DeviceOptions deviceOptions;
 
-    @Option(names = "--json", description = "Print one JSON object (token ids, text, finish reason, timings).")
+    @Option(names = "--kv-policy", paramLabel = "NAME", defaultValue = "none",
+            description = "KV cache eviction: none, window (sinks + recent), snapkv or prefixkv. Default: none.")
+    private String kvPolicy;
+
+    @Option(names = "--kv-budget", paramLabel = "N",
+            description = "KV entries kept per layer (prefixkv: on average over layers); needed by every policy but none.")
+    private Integer kvBudget;
+
+    @Option(names = "--kv-window", paramLabel = "W",
+            description = "snapkv: observation window (default 32); window and prefixkv: recent tokens kept.")
+    private Integer kvWindow;
+
+    @Option(names = "--json", description = "Print one JSON object (token ids, text, finish reason, timings, KV bytes).")
     private boolean json;
+
+    EvictionPolicy kvPolicy() {
+        if (kvBudget != null && kvBudget < 1) {
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--kv-budget': must be >= 1, was "
+                    + kvBudget);
+        }
+        if (kvWindow != null && kvWindow < 1) {
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--kv-window': must be >= 1, was "
+                    + kvWindow);
+        }
+        try {
+            return EvictionPolicy.parse(kvPolicy, kvBudget, kvWindow);
+        } catch (FlashjException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
 
     @Override
     public Integer call() {
@@ -75,25 +107,39 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SamplingParams sampling = samplingOptions.toParams();
+        EvictionPolicy policy = kvPolicy();
         try (Model model = Flashj.load(modelOptions.model(), loadOptions(modelOptions, deviceOptions))) {
             describeModel(err, model);
             err.println("sampling: " + sampling.describe());
             err.flush();
             GenerationRequest request = GenerationRequest.builder(prompt).maxTokens(maxTokens).sampling(sampling)
-                    .stop(stopStrings).build();
+                    .stop(stopStrings).kvPolicy(policy).build();
             GenerationResult result;
+            long kvBytes;
+            try (Generation generation = model.stream(request)) {
+                while (generation.hasNext()) {
+                    GeneratedToken token = generation.next();
+                    if (!json) {
+                        out.print(token.text());
+                        out.flush();
+                    }
+                }
+                result = generation.result();
+                kvBytes = generation.kvBytes();
+            }
             if (json) {
-                result = model.generate(request);
-                Json.write(out, toJson(result));
+                Map<String, Object> doc = toJson(result);
+                doc.put("kv_policy", kvPolicy.toLowerCase(Locale.ROOT));
+                doc.put("kv_bytes", kvBytes);
+                Json.write(out, doc);
             } else {
-                result = model.generate(request, (id, text) -> {
-                    out.print(text);
-                    out.flush();
-                });
                 out.println();
                 out.flush();
             }
             err.println(describeTimings(result));
+            if (kvBytes >= 0) {
+                err.println("kv cache: " + kvBytes + " bytes (policy " + kvPolicy.toLowerCase(Locale.ROOT) + ")");
+            }
             err.flush();
         }
         return 0;

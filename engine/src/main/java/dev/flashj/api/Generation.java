@@ -64,6 +64,11 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
         }
     }
 
+    /** Bytes of KV cache after the last model pass (see {@link Session#kvBytes()}). */
+    public long kvBytes() {
+        return session.kvBytes();
+    }
+
     /** Asks the generation to stop before its next token; safe from any thread. */
     public void cancel() {
         cancelRequested = true;

@@ -1,6 +1,7 @@
 package dev.flashj.api;
 
 import dev.flashj.FlashjException;
+import dev.flashj.kv.EvictionPolicy;
 import dev.flashj.sampling.SamplingParams;
 
 import java.util.ArrayList;
@@ -16,9 +17,11 @@ import java.util.Objects;
  * @param sampling     how to pick tokens
  * @param stopStrings  generation stops when the text contains one of these; it is not part of the result
  * @param parseSpecial special tokens spelled in the prompt ("&lt;|im_start|&gt;") become their ids
+ * @param kvPolicy     what the KV cache of a generation in its own cache ({@link Model#generate}) evicts
+ *                     once over its budget; {@link EvictionPolicy.None} keeps everything
  */
 public record GenerationRequest(String prompt, int maxTokens, SamplingParams sampling, List<String> stopStrings,
-                                boolean parseSpecial) {
+                                boolean parseSpecial, EvictionPolicy kvPolicy) {
 
     /** The default token limit, as the {@code generate} command's {@code -n}. */
     public static final int DEFAULT_MAX_TOKENS = 256;
@@ -29,12 +32,19 @@ public record GenerationRequest(String prompt, int maxTokens, SamplingParams sam
         if (maxTokens < 1) {
             throw new FlashjException("maxTokens must be >= 1, was " + maxTokens);
         }
+        Objects.requireNonNull(kvPolicy, "kvPolicy");
         stopStrings = List.copyOf(stopStrings);
         for (String s : stopStrings) {
             if (s.isEmpty()) {
                 throw new FlashjException("stop strings must not be empty");
             }
         }
+    }
+
+    /** A request that keeps its whole KV cache. */
+    public GenerationRequest(String prompt, int maxTokens, SamplingParams sampling, List<String> stopStrings,
+                             boolean parseSpecial) {
+        this(prompt, maxTokens, sampling, stopStrings, parseSpecial, new EvictionPolicy.None());
     }
 
     /** A builder with the defaults: 256 tokens, {@link SamplingParams#defaults()}, no stop strings, special tokens parsed. */
@@ -49,6 +59,7 @@ public record GenerationRequest(String prompt, int maxTokens, SamplingParams sam
         private SamplingParams sampling;
         private final List<String> stopStrings = new ArrayList<>();
         private boolean parseSpecial = true;
+        private EvictionPolicy kvPolicy = new EvictionPolicy.None();
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -75,6 +86,12 @@ public record GenerationRequest(String prompt, int maxTokens, SamplingParams sam
             return this;
         }
 
+        /** The KV eviction policy, e.g. {@code new EvictionPolicy.SnapKv(1024)}. */
+        public Builder kvPolicy(EvictionPolicy value) {
+            this.kvPolicy = Objects.requireNonNull(value, "kvPolicy");
+            return this;
+        }
+
         public Builder parseSpecial(boolean value) {
             this.parseSpecial = value;
             return this;
@@ -82,7 +99,7 @@ public record GenerationRequest(String prompt, int maxTokens, SamplingParams sam
 
         public GenerationRequest build() {
             return new GenerationRequest(prompt, maxTokens, sampling != null ? sampling : SamplingParams.defaults(),
-                    stopStrings, parseSpecial);
+                    stopStrings, parseSpecial, kvPolicy);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.flashj.api;
 
 import dev.flashj.FlashjException;
+import dev.flashj.kv.EvictionPolicy;
 import dev.flashj.model.LanguageModel;
 import dev.flashj.model.LlamaConfig;
 import dev.flashj.model.ModelFile;
@@ -99,7 +100,12 @@ public final class Model implements AutoCloseable {
 
     /** Opens a conversation with a cache of {@link #contextLength()} tokens. */
     public Session newSession() {
-        return newSession(contextLength);
+        return newSession(contextLength, new EvictionPolicy.None());
+    }
+
+    /** Opens a conversation whose KV cache follows {@code kvPolicy} once over its budget. */
+    public Session newSession(EvictionPolicy kvPolicy) {
+        return newSession(contextLength, kvPolicy);
     }
 
     /** Generates to the end in a fresh cache sized to the request, and returns the result. */
@@ -126,7 +132,7 @@ public final class Model implements AutoCloseable {
                     + contextLength);
         }
         int capacity = (int) Math.min(contextLength, (long) prompt.length + request.maxTokens());
-        Session session = newSession(capacity);
+        Session session = newSession(capacity, request.kvPolicy());
         try {
             return session.begin(request, prompt, true);
         } catch (RuntimeException e) {
@@ -194,9 +200,9 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    private Session newSession(int capacity) {
+    private Session newSession(int capacity, EvictionPolicy kvPolicy) {
         return guarded(() -> {
-            Session s = new Session(this, languageModel.newSession(capacity));
+            Session s = new Session(this, languageModel.newSession(capacity, kvPolicy));
             sessions.add(s);
             return s;
         });

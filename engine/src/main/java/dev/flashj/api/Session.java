@@ -15,6 +15,7 @@ public final class Session implements AutoCloseable {
     private final Model model;
     private final ModelSession state;
     private final int[] cached; // the ids in the KV cache, [0, state.position())
+    private volatile long kvBytes = -1;
     private volatile Generation current;
     private volatile boolean closed;
 
@@ -80,6 +81,14 @@ public final class Session implements AutoCloseable {
         });
     }
 
+    /**
+     * Bytes of KV cache the session held after its last model pass (after any eviction), or -1 when the
+     * backend does not report it.
+     */
+    public long kvBytes() {
+        return kvBytes;
+    }
+
     /** Frees the cache; the session cannot be used afterwards. Idempotent. */
     @Override
     public void close() {
@@ -124,6 +133,7 @@ public final class Session implements AutoCloseable {
             state.truncate(shared);
             int count = prompt.length - shared;
             float[] logits = state.feed(prompt, shared, count);
+            kvBytes = state.kvBytes();
             System.arraycopy(prompt, shared, cached, shared, count);
             return new Prefill(logits, count);
         });
@@ -135,6 +145,7 @@ public final class Session implements AutoCloseable {
         return model.guarded(() -> {
             int position = state.position();
             float[] logits = state.feed(tokens, 0, tokens.length);
+            kvBytes = state.kvBytes();
             System.arraycopy(tokens, 0, cached, position, tokens.length);
             return logits;
         });

@@ -1,5 +1,7 @@
 package dev.flashj.model;
 
+import dev.flashj.FlashjException;
+import dev.flashj.kv.EvictionPolicy;
 import dev.flashj.tokenizer.Tokenizer;
 
 /**
@@ -20,6 +22,18 @@ public interface LanguageModel extends AutoCloseable {
      * at most {@link LlamaConfig#contextLength()}). All per-sequence memory is allocated here.
      */
     ModelSession newSession(int maxTokens);
+
+    /**
+     * {@link #newSession(int)} with a KV-cache eviction policy. Backends without eviction accept only
+     * {@link EvictionPolicy.None}.
+     */
+    default ModelSession newSession(int maxTokens, EvictionPolicy policy) {
+        if (!(policy instanceof EvictionPolicy.None)) {
+            throw new FlashjException("the KV policy " + policy + " is not supported on " + deviceDescription()
+                    + " (only on the CPU backend for now)");
+        }
+        return newSession(maxTokens);
+    }
 
     /** Releases the model; open sessions must not be used afterwards. */
     @Override

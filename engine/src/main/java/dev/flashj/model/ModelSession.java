@@ -21,6 +21,14 @@ public interface ModelSession extends AutoCloseable {
      */
     float[] feed(int[] tokens, int offset, int count);
 
+    /**
+     * Bytes of KV cache this sequence holds now (after any eviction), or -1 when the backend does not
+     * say.
+     */
+    default long kvBytes() {
+        return -1;
+    }
+
     /** Forgets every position from {@code newPosition} on (0 restarts the sequence). */
     void truncate(int newPosition);
 

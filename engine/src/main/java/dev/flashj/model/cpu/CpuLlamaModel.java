@@ -4,6 +4,10 @@ import dev.flashj.FlashjException;
 import dev.flashj.cpu.CpuThreads;
 import dev.flashj.cpu.Ops;
 import dev.flashj.cpu.RopeTable;
+import dev.flashj.kv.BlockPool;
+import dev.flashj.kv.EvictionPolicy;
+import dev.flashj.kv.KvBudget;
+import dev.flashj.kv.KvLayout;
 import dev.flashj.model.LanguageModel;
 import dev.flashj.model.LlamaConfig;
 import dev.flashj.model.ModelFile;
@@ -11,26 +15,32 @@ import dev.flashj.tokenizer.Tokenizer;
 
 /**
  * The LLaMA family on the CPU: the reference forward pass other backends are compared with.
- * Weight matrices are read in place from the mapped file; sessions hold activations and the KV cache.
+ * Weight matrices are read in place from the mapped file; the model owns the paged KV {@link BlockPool}
+ * its sessions draw on (so sessions with a common prompt prefix share its blocks), and sessions hold
+ * activations and their block tables.
  * Thread-safe: sessions may be created from any thread (each session is driven by one thread).
  */
 public final class CpuLlamaModel implements LanguageModel {
     /** Longest batch one forward step processes; longer prompts are fed in chunks of this size. */
     public static final int MAX_PREFILL_CHUNK = 256;
+    /** The KV budget of {@link #load(ModelFile, CpuThreads)}: half the heap free at load time (allocated lazily). */
+    public static final KvBudget DEFAULT_KV_BUDGET = KvBudget.fractionOfFreeHeap(0.5);
 
     private final ModelFile file;
     private final LlamaConfig config;
     private final LlamaWeights weights;
     private final RopeTable rope;
     private final CpuThreads threads;
+    private final BlockPool kvPool;
     private volatile boolean closed;
 
-    private CpuLlamaModel(ModelFile file, LlamaWeights weights, RopeTable rope, CpuThreads threads) {
+    private CpuLlamaModel(ModelFile file, LlamaWeights weights, RopeTable rope, CpuThreads threads, BlockPool kvPool) {
         this.file = file;
         this.config = file.config();
         this.weights = weights;
         this.rope = rope;
         this.threads = threads;
+        this.kvPool = kvPool;
     }
 
     /**
@@ -39,11 +49,24 @@ public final class CpuLlamaModel implements LanguageModel {
      * {@code load(ModelLoader.open(path, tok), threads)} leaks nothing). {@code threads} stays the caller's.
      */
     public static CpuLlamaModel load(ModelFile file, CpuThreads threads) {
+        return load(file, threads, DEFAULT_KV_BUDGET, KvLayout.DEFAULT_BLOCK_SIZE);
+    }
+
+    /**
+     * {@link #load(ModelFile, CpuThreads)} with the KV cache's memory budget (shared by all sessions) and
+     * block size in tokens.
+     */
+    public static CpuLlamaModel load(ModelFile file, CpuThreads threads, KvBudget kvBudget, int blockSize) {
         try {
             validate(file);
+            if (blockSize <= 0) {
+                throw new FlashjException("KV block size must be positive, got " + blockSize);
+            }
             LlamaWeights weights = LlamaWeights.bind(file);
             RopeTable rope = RopeTable.create(file.config().rope(), file.config().contextLength());
-            return new CpuLlamaModel(file, weights, rope, threads);
+            LlamaConfig c = file.config();
+            BlockPool pool = new BlockPool(new KvLayout(c.numLayers(), c.numKvHeads(), c.headDim(), blockSize), kvBudget);
+            return new CpuLlamaModel(file, weights, rope, threads, pool);
         } catch (RuntimeException | Error e) {
             file.close();
             throw e;
@@ -89,6 +112,12 @@ public final class CpuLlamaModel implements LanguageModel {
 
     @Override
     public CpuLlamaSession newSession(int maxTokens) {
+        return newSession(maxTokens, new EvictionPolicy.None());
+    }
+
+    /** A session whose KV cache follows {@code policy} (see {@link CpuLlamaSession}). */
+    @Override
+    public CpuLlamaSession newSession(int maxTokens, EvictionPolicy policy) {
         if (closed) {
             throw new FlashjException("the model " + file.path() + " is closed");
         }
@@ -96,11 +125,16 @@ public final class CpuLlamaModel implements LanguageModel {
             throw new FlashjException("session size " + maxTokens + " must be in [1, " + config.contextLength()
                     + "] (the model's context length)");
         }
-        return new CpuLlamaSession(this, maxTokens);
+        return new CpuLlamaSession(this, maxTokens, policy);
     }
 
     LlamaWeights weights() {
         return weights;
+    }
+
+    /** The paged KV cache all sessions of this model share. */
+    public BlockPool kvPool() {
+        return kvPool;
     }
 
     RopeTable rope() {

@@ -1,22 +1,43 @@
 package dev.flashj.model.cpu;
 
 import dev.flashj.FlashjException;
-import dev.flashj.cpu.Attention;
 import dev.flashj.cpu.CpuThreads;
 import dev.flashj.cpu.MatMul;
 import dev.flashj.cpu.Ops;
 import dev.flashj.cpu.RmsNorm;
 import dev.flashj.cpu.Rope;
 import dev.flashj.cpu.RopeTable;
+import dev.flashj.kv.Allocation;
+import dev.flashj.kv.BlockPool;
+import dev.flashj.kv.ChainHash;
+import dev.flashj.kv.EvictionPolicy;
+import dev.flashj.kv.EvictionReport;
+import dev.flashj.kv.KvEvictor;
+import dev.flashj.kv.PagePlan;
+import dev.flashj.kv.PagedAttention;
+import dev.flashj.kv.PagedSequence;
 import dev.flashj.model.LlamaConfig;
 import dev.flashj.model.ModelSession;
 import dev.flashj.model.RopeStyle;
 import dev.flashj.tensor.Dequantizer;
 
+import java.util.List;
+import java.util.Optional;
+
 /**
- * One sequence on a {@link CpuLlamaModel}: the KV cache and activation buffers, all allocated at
- * creation (activations for a chunk of up to {@link CpuLlamaModel#MAX_PREFILL_CHUNK} tokens). A prompt
- * runs as a batch: each weight matrix is applied to all tokens of a chunk in one matmul.
+ * One sequence on a {@link CpuLlamaModel}: its paged KV cache (block tables over the model's
+ * {@link BlockPool}) and activation buffers, allocated at creation (activations for a chunk of up to
+ * {@link CpuLlamaModel#MAX_PREFILL_CHUNK} tokens). A prompt runs as a batch: each weight matrix is
+ * applied to all tokens of a chunk in one matmul.
+ *
+ * <p>Prefix sharing: every full block of tokens is published to the pool under the chain hash of the
+ * tokens so far; a later feed at a block boundary first attaches the published blocks of its longest
+ * matching prefix (keeping at least its last token to compute), skipping their forward pass.
+ *
+ * <p>Eviction: with an {@link EvictionPolicy} other than {@code none}, each feed ends by applying the
+ * policy when the cache is over its budget (after a prefill down to the budget, while decoding one
+ * block further). Scoring policies use the queries of the last tokens, kept in a small ring per layer.
+ * Once entries are evicted, {@link #truncate} rebuilds the shorter sequence from its tokens.
  */
 public final class CpuLlamaSession implements ModelSession {
     private final CpuLlamaModel model;
@@ -27,8 +48,20 @@ public final class CpuLlamaSession implements ModelSession {
     private final CpuThreads threads;
     private final int maxTokens;
     private final int chunk;
-    private final KvCache cache;
-    private final Attention attention;
+    private final BlockPool pool;
+    private final int blockSize;
+    private final PagedSequence kv;
+    private final PagedAttention attention;
+    private final int[] history;      // every token fed, [0, position)
+    private final long[] blockHashes; // chain hash of each full block of history
+    private int hashedBlocks;         // blockHashes valid below this block
+    private int publishedBlocks;      // full blocks already offered to the prefix cache
+    private boolean compacted;        // an eviction ran: KV entries no longer match positions
+    private final KvEvictor evictor;  // null: keep everything
+    private final int observe;        // queries kept per layer for scoring policies
+    private final float[][] recentQueries; // per layer, ring of `observe` query rows by position
+    private int observedFrom;         // recentQueries holds positions [max(observedFrom, position - observe), position)
+    private EvictionReport lastEviction;
 
     // Activations, [chunk, width] row-major.
     private final float[] x;      // residual stream
@@ -45,7 +78,7 @@ public final class CpuLlamaSession implements ModelSession {
     private int position;
     private boolean closed;
 
-    CpuLlamaSession(CpuLlamaModel model, int maxTokens) {
+    CpuLlamaSession(CpuLlamaModel model, int maxTokens, EvictionPolicy policy) {
         this.model = model;
         this.c = model.config();
         this.w = model.weights();
@@ -54,8 +87,15 @@ public final class CpuLlamaSession implements ModelSession {
         this.threads = model.threads();
         this.maxTokens = maxTokens;
         this.chunk = Math.min(CpuLlamaModel.MAX_PREFILL_CHUNK, maxTokens);
-        this.cache = new KvCache(c.numLayers(), maxTokens, c.kvDim());
-        this.attention = new Attention(c.numHeads(), c.numKvHeads(), c.headDim(), maxTokens, threads.size());
+        this.pool = model.kvPool();
+        this.blockSize = pool.layout().blockSize();
+        this.kv = new PagedSequence(pool);
+        this.attention = new PagedAttention(c.numHeads(), c.numKvHeads(), c.headDim(), threads.size());
+        this.history = new int[maxTokens];
+        this.blockHashes = new long[maxTokens / blockSize + 1];
+        this.evictor = policy instanceof EvictionPolicy.None ? null : new KvEvictor(policy, c.numHeads(), c.numLayers());
+        this.observe = policy.observationWindow();
+        this.recentQueries = new float[observe > 0 ? c.numLayers() : 0][observe * c.qDim()];
         this.x = new float[chunk * c.dim()];
         this.xb = new float[chunk * c.dim()];
         this.q = new float[chunk * c.qDim()];
@@ -81,7 +121,9 @@ public final class CpuLlamaSession implements ModelSession {
     @Override
     public float[] feed(int[] tokens, int offset, int count) {
         validate(tokens, offset, count);
-        for (int done = 0; done < count; ) {
+        System.arraycopy(tokens, offset, history, position, count);
+        int done = attachSharedPrefix(count);
+        while (done < count) {
             int n = Math.min(chunk, count - done);
             forwardLayers(tokens, offset + done, n);
             done += n;
@@ -91,6 +133,7 @@ public final class CpuLlamaSession implements ModelSession {
                 MatMul.matmul(threads, w.output(), xb, 0, 1, logits, 0);
             }
         }
+        evictIfOverBudget(count == 1);
         return logits;
     }
 
@@ -106,6 +149,7 @@ public final class CpuLlamaSession implements ModelSession {
             throw new FlashjException("feedAll: the logits array must hold " + count + " x " + vocab
                     + " floats from offset " + logitsOffset);
         }
+        System.arraycopy(tokens, offset, history, position, count);
         for (int done = 0; done < count; ) {
             int n = Math.min(chunk, count - done);
             forwardLayers(tokens, offset + done, n);
@@ -113,6 +157,7 @@ public final class CpuLlamaSession implements ModelSession {
             MatMul.matmul(threads, w.output(), xb, 0, n, logits, logitsOffset + done * vocab);
             done += n;
         }
+        evictIfOverBudget(count == 1);
     }
 
     @Override
@@ -122,12 +167,58 @@ public final class CpuLlamaSession implements ModelSession {
             throw new FlashjException("cannot truncate to position " + newPosition + ": the session holds "
                     + position + " tokens");
         }
+        if (newPosition == position) {
+            return;
+        }
+        if (compacted) {
+            // Evicted entries are gone: rebuild the shorter sequence from its tokens (shared prefix
+            // blocks make this cheap when they are still cached).
+            kv.truncate(0);
+            compacted = false;
+            hashedBlocks = 0;
+            publishedBlocks = 0;
+            position = 0;
+            observedFrom = 0;
+            if (newPosition > 0) {
+                feed(history.clone(), 0, newPosition);
+            }
+            return;
+        }
+        kv.truncate(newPosition);
+        // Ring slots of positions in [position - observe, newPosition) were not overwritten.
+        observedFrom = Math.min(newPosition, Math.max(observedFrom, position - observe));
         position = newPosition;
+        hashedBlocks = Math.min(hashedBlocks, newPosition / blockSize);
+        publishedBlocks = Math.min(publishedBlocks, newPosition / blockSize);
+    }
+
+    /** Bytes of KV blocks this session holds (blocks shared with other sessions included). */
+    @Override
+    public long kvBytes() {
+        return kv.bytes();
+    }
+
+    /** What the last eviction did, if the policy evicted anything yet. */
+    public Optional<EvictionReport> lastEviction() {
+        return Optional.ofNullable(lastEviction);
+    }
+
+    /** The session's eviction machinery (for its PrefixKV profile), if it has a policy. */
+    public Optional<KvEvictor> evictor() {
+        return Optional.ofNullable(evictor);
+    }
+
+    /** KV entries held in {@code layer} (the position, unless an eviction policy dropped some). */
+    public int kvEntries(int layer) {
+        return kv.entries(layer);
     }
 
     @Override
     public void close() {
-        closed = true;
+        if (!closed) {
+            closed = true;
+            kv.close();
+        }
     }
 
     private void ensureOpen() {
@@ -157,8 +248,104 @@ public final class CpuLlamaSession implements ModelSession {
         }
     }
 
+    private long blockHash(int block) {
+        while (hashedBlocks <= block) {
+            long parent = hashedBlocks == 0 ? ChainHash.ROOT : blockHashes[hashedBlocks - 1];
+            blockHashes[hashedBlocks] = ChainHash.next(parent, history, hashedBlocks * blockSize, blockSize);
+            hashedBlocks++;
+        }
+        return blockHashes[block];
+    }
+
+    /**
+     * Attaches published blocks matching the next full blocks of the {@code count} tokens just put in
+     * history (all but the last token may be covered); returns the tokens covered.
+     */
+    private int attachSharedPrefix(int count) {
+        if (compacted || position % blockSize != 0) {
+            return 0;
+        }
+        int start = position;
+        int layers = c.numLayers();
+        int[] found = new int[layers];
+        // Leave the last token to compute, and the observation window of a scoring policy.
+        int computeAtLeast = Math.max(1, observe);
+        while (position + blockSize <= start + count - computeAtLeast) {
+            int b = position / blockSize;
+            long hash = blockHash(b);
+            long parent = b == 0 ? ChainHash.ROOT : blockHashes[b - 1];
+            int hits = 0;
+            while (hits < layers && (found[hits] = pool.lookup(hash, parent, hits, history, position)) >= 0) {
+                hits++;
+            }
+            if (hits < layers) {
+                for (int l = 0; l < hits; l++) {
+                    pool.release(found[l]);
+                }
+                break;
+            }
+            for (int l = 0; l < layers; l++) {
+                kv.attachShared(l, found[l]);
+            }
+            position += blockSize;
+            publishedBlocks = b + 1;
+            observedFrom = position;
+        }
+        return position - start;
+    }
+
+    /** Offers every newly completed full block of every layer to the prefix cache. */
+    private void publishFullBlocks() {
+        if (compacted) {
+            return;
+        }
+        while ((publishedBlocks + 1) * blockSize <= position) {
+            int b = publishedBlocks;
+            long hash = blockHash(b);
+            long parent = b == 0 ? ChainHash.ROOT : blockHashes[b - 1];
+            for (int l = 0; l < c.numLayers(); l++) {
+                int id = kv.table(l).block(b);
+                if (pool.writable(id)) {
+                    pool.publish(id, hash, parent, l, history, b * blockSize);
+                }
+            }
+            publishedBlocks++;
+        }
+    }
+
+    private void evictIfOverBudget(boolean decode) {
+        if (evictor == null) {
+            return;
+        }
+        int observed = Math.min(observe, position - observedFrom);
+        int qDim = c.qDim();
+        Optional<EvictionReport> report = evictor.apply(kv, layer -> {
+            // The ring's rows in position order, oldest first.
+            float[] window = new float[observed * qDim];
+            for (int i = 0; i < observed; i++) {
+                int pos = position - observed + i;
+                System.arraycopy(recentQueries[layer], (pos % observe) * qDim, window, i * qDim, qDim);
+            }
+            return window;
+        }, observed, decode);
+        if (report.isPresent()) {
+            lastEviction = report.get();
+            compacted = true;
+        }
+    }
+
+    private void reserve(int n) {
+        Allocation a = kv.reserve(n);
+        if (a instanceof Allocation.OutOfBlocks shortage) {
+            throw new FlashjException(shortage.describe(pool.layout()) + " (session at position " + position
+                    + "; raise the KV budget or run fewer sequences at once)");
+        }
+    }
+
     /** Runs all blocks over {@code n <= chunk} tokens at the current position; leaves the residual in x. */
     private void forwardLayers(int[] tokens, int offset, int n) {
+        reserve(n);
+        int[] queries = {n};
         int dim = c.dim();
         int qDim = c.qDim();
         int kvDim = c.kvDim();
@@ -184,8 +371,11 @@ public final class CpuLlamaSession implements ModelSession {
             }
             Rope.applyRows(q, 0, n, c.numHeads(), c.headDim(), ropeStyle, rope, first);
             Rope.applyRows(k, 0, n, c.numKvHeads(), c.headDim(), ropeStyle, rope, first);
-            cache.store(l, first, k, v, n);
-            attention.run(threads, q, n, first, cache.keys(l), cache.values(l), 0, att);
+            for (int b = Math.max(0, n - observe); b < n; b++) {
+                System.arraycopy(q, b * qDim, recentQueries[l], ((first + b) % observe) * qDim, qDim);
+            }
+            kv.append(l, k, v, 0, n);
+            attention.run(threads, pool, PagePlan.of(blockSize, queries, List.of(kv.table(l))), q, att);
             MatMul.matmul(threads, lw.attentionOutput(), att, 0, n, proj, 0);
             Ops.add(proj, 0, x, 0, n * dim);
             // Feed-forward (SwiGLU).
@@ -197,5 +387,6 @@ public final class CpuLlamaSession implements ModelSession {
             Ops.add(proj, 0, x, 0, n * dim);
         }
         position += n;
+        publishFullBlocks();
     }
 }
