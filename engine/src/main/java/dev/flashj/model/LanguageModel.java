@@ -4,6 +4,8 @@ import dev.flashj.FlashjException;
 import dev.flashj.kv.EvictionPolicy;
 import dev.flashj.tokenizer.Tokenizer;
 
+import java.util.Optional;
+
 /**
  * A loaded, immutable model ready to run: thread-safe, shared by any number of sessions. Each
  * backend (CPU now, GPU backends later) provides one implementation.
@@ -33,6 +35,14 @@ public interface LanguageModel extends AutoCloseable {
                     + " (only on the CPU backend for now)");
         }
         return newSession(maxTokens);
+    }
+
+    /**
+     * A decoder that steps up to {@code maxBatch} sessions of this model together, or empty when the
+     * backend decodes one sequence at a time (callers then fall back to sequential generation).
+     */
+    default Optional<BatchDecoder> newBatchDecoder(int maxBatch) {
+        return Optional.empty();
     }
 
     /** Releases the model; open sessions must not be used afterwards. */
