@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,7 +50,8 @@ class CpuBatchDecoderTest {
             List<CpuLlamaSession> alone = new ArrayList<>();
             int[] next = new int[promptLengths.length];
             for (int s = 0; s < promptLengths.length; s++) {
-                int[] prompt = PagedKvSessionTest.randomTokens(promptLengths[s], vocab, 100 + s);
+                // the last two prompts start like the one before them: their first blocks are shared
+                int[] prompt = PagedKvSessionTest.randomTokens(promptLengths[s], vocab, s >= 3 ? 102 : 100 + s);
                 batch.add(batchedModel.newSession(64));
                 alone.add(aloneModel.newSession(64));
                 float[] a = batch.get(s).feed(prompt, 0, prompt.length);
@@ -56,6 +59,7 @@ class CpuBatchDecoderTest {
                 assertBitsEqual(b, a, "prefill of sequence " + s);
                 next[s] = argmax(a);
             }
+            assertTrue(sharedBlocks(batch) > 0, "prompts with a common prefix share blocks");
             float[][] logits = new float[promptLengths.length][vocab];
             for (float[] row : logits) {
                 Arrays.fill(row, Float.NaN);
@@ -111,6 +115,17 @@ class CpuBatchDecoderTest {
             a.close();
             b.close();
         }
+    }
+
+    /** Blocks of layer 0 held by more than one of the sessions. */
+    private static int sharedBlocks(List<CpuLlamaSession> sessions) {
+        Map<Integer, Integer> holders = new HashMap<>();
+        for (CpuLlamaSession s : sessions) {
+            for (int b = 0; b < s.kvCache().table(0).blockCount(); b++) {
+                holders.merge(s.kvCache().table(0).block(b), 1, Integer::sum);
+            }
+        }
+        return (int) holders.values().stream().filter(n -> n > 1).count();
     }
 
     static int argmax(float[] logits) {
