@@ -24,6 +24,7 @@ final class BatchRunner {
     private final ArrayDeque<Alone> sequential = new ArrayDeque<>();
     private final Thread worker;
     private boolean stopping;
+    private FlashjException failure; // why the thread stopped, when it failed
 
     BatchRunner(Model model, LanguageModel languageModel, int maxBatch) {
         this.model = model;
@@ -41,6 +42,9 @@ final class BatchRunner {
     BatchHandle submit(GenerationRequest request, int[] prompt, int capacity, TokenListener listener) {
         BatchHandle handle = new BatchHandle(request);
         synchronized (lock) {
+            if (failure != null) {
+                throw failure;
+            }
             if (stopping) {
                 throw new FlashjException("the model " + model.path() + " is closed");
             }
@@ -53,6 +57,23 @@ final class BatchRunner {
             lock.notifyAll();
         }
         return handle;
+    }
+
+    /**
+     * The driving thread failed outside any one request (a bug): fail everything rather than leave
+     * futures waiting forever, and refuse new requests.
+     */
+    private void abort(RuntimeException cause) {
+        FlashjException failure = new FlashjException("the batch thread failed: " + cause, cause);
+        synchronized (lock) {
+            stopping = true;
+            this.failure = failure;
+            sequential.forEach(job -> job.handle().fail(failure));
+            sequential.clear();
+        }
+        if (scheduler != null) {
+            scheduler.abort(failure);
+        }
     }
 
     /** Stops the thread (after its current step) and fails what has not finished. */
@@ -110,11 +131,11 @@ final class BatchRunner {
                 } else {
                     generateAlone(job.handle(), job.listener());
                 }
-            } catch (FlashjException e) {
-                if (model.isClosed()) {
-                    return;
+            } catch (RuntimeException e) {
+                if (!model.isClosed()) {
+                    abort(e);
                 }
-                throw e;
+                return;
             }
         }
     }

@@ -108,11 +108,15 @@ public final class BatchScheduler implements AutoCloseable {
     /** Fails every waiting and running request and frees their caches. Idempotent. */
     @Override
     public void close() {
+        abort(new FlashjException("the batch scheduler was closed"));
+    }
+
+    /** Like {@link #close()}, failing the requests with {@code cause} (the driver failed). */
+    public void abort(RuntimeException cause) {
         if (closed) {
             return;
         }
         closed = true;
-        FlashjException cause = new FlashjException("the batch scheduler was closed");
         for (Waiting w; (w = inbox.poll()) != null; ) {
             waiting.addLast(w);
         }
