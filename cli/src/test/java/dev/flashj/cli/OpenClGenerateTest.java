@@ -6,13 +6,19 @@ import dev.flashj.TestData;
 import dev.flashj.opencl.OpenClBackendProvider;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 
 import static dev.flashj.cli.GenerateOptionsTest.generate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code flashj generate --device opencl} gives the CPU backend's greedy ids (PoCL in CI). */
@@ -35,6 +41,25 @@ class OpenClGenerateTest {
         assertTrue(cpu.get("tokens").size() >= 32, cpu::toString);
         assertEquals(cpu.get("tokens"), opencl.get("tokens"));
         assertEquals(cpu.get("text"), opencl.get("text"));
+    }
+
+    @Test
+    void aPromptsFileFallsBackToOneAtATimeWithANote(@TempDir Path dir) throws IOException {
+        String model = TestData.require("stories260K.gguf").toString();
+        Path prompts = Files.writeString(dir.resolve("prompts.txt"), "Once upon a time\nLily\n");
+        CliRun cpu = generate("-m", model, "--prompts", prompts.toString(), "--temperature", "0", "-n", "20",
+                "--device", "cpu", "--json");
+        CliRun opencl = generate("-m", model, "--prompts", prompts.toString(), "--temperature", "0", "-n", "20",
+                "--device", "opencl", "--json");
+        assertEquals(0, opencl.exitCode(), opencl::toString);
+        assertTrue(opencl.err().contains("no batched decoding"), opencl::toString);
+        assertFalse(cpu.err().contains("no batched decoding"), cpu::toString);
+        List<String> cpuLines = cpu.out().lines().toList();
+        List<String> openclLines = opencl.out().lines().toList();
+        assertEquals(2, openclLines.size(), opencl::toString);
+        for (int i = 0; i < 2; i++) {
+            assertEquals(JSON.readTree(cpuLines.get(i)).get("tokens"), JSON.readTree(openclLines.get(i)).get("tokens"));
+        }
     }
 
     private static JsonNode run(String model, String device) throws IOException {

@@ -71,6 +71,33 @@ class BatchSchedulerTest {
     }
 
     @Test
+    void aRequestJoinsBetweenStepsAndTheFinishedOneLeaves() {
+        try (CpuLlamaModel model = load(512)) {
+            List<SchedulerEvent> events = new ArrayList<>();
+            BatchScheduler scheduler = new BatchScheduler(model, model.newBatchDecoder(4).orElseThrow(), events::add);
+            Greedy first = new Greedy(prompt(6, 8), 12);
+            Greedy late = new Greedy(prompt(11, 9), 20);
+            scheduler.submit(first);
+            for (int i = 0; i < 5; i++) {
+                scheduler.step();
+            }
+            long lateId = scheduler.submit(late);
+            scheduler.step();
+            assertEquals(2, scheduler.runningCount());
+            assertTrue(events.contains(new SchedulerEvent.Admitted(lateId, 11, false, 2)), events::toString);
+            while (scheduler.runningCount() == 2) {
+                scheduler.step();
+            }
+            assertTrue(first.completed && !late.completed, "the shorter one left first");
+            while (scheduler.hasWork()) {
+                scheduler.step();
+            }
+            assertEquals(alone(model, first.prompt, first.limit), first.tokens);
+            assertEquals(alone(model, late.prompt, late.limit), late.tokens);
+        }
+    }
+
+    @Test
     void aPromptBeyondTheWholeBudgetFailsAndTheOthersRun() {
         try (CpuLlamaModel model = load(32)) {
             Greedy tooLong = new Greedy(prompt(40, 4), 4);
