@@ -7,6 +7,7 @@ import dev.flashj.api.GenerationRequest;
 import dev.flashj.api.GenerationResult;
 import dev.flashj.api.LoadOptions;
 import dev.flashj.api.Model;
+import dev.flashj.api.Timings;
 import dev.flashj.batch.SchedulerEvent;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -53,6 +54,15 @@ final class PromptBatch {
         return prompts;
     }
 
+    /** A batched result's timings: the "prompt" time is the wait for the first token. */
+    private static String describeTimings(GenerationResult result) {
+        Timings t = result.timings();
+        return String.format(Locale.ROOT, "prompt: %d tokens, first token after %.1f ms (waiting included);"
+                        + " generated: %d tokens in %.1f ms (%.1f tokens/s, shared with the batch); finish: %s",
+                t.promptTokens(), t.promptMillis(), t.generatedTokens(), t.decodeMillis(), t.decodeTokensPerSecond(),
+                result.finishReason().jsonName());
+    }
+
     static int run(LoadOptions options, Path modelPath, List<String> prompts, GenerationRequest template, boolean json,
                    PrintWriter out, PrintWriter err) {
         try (Model model = Flashj.load(modelPath, options)) {
@@ -94,7 +104,7 @@ final class PromptBatch {
                 } else {
                     out.println("[" + (i + 1) + "] " + r.text());
                 }
-                err.println("[" + (i + 1) + "] " + GenerateCommand.describeTimings(r));
+                err.println("[" + (i + 1) + "] " + describeTimings(r));
                 for (SchedulerEvent e : handles.get(i).events()) {
                     if (e instanceof SchedulerEvent.Preempted p) {
                         preemptions++;
