@@ -34,6 +34,11 @@ final class BatchRunner {
         worker.start();
     }
 
+    /** Whether the caller is this runner's thread (a token listener of a submitted request). */
+    boolean isBatchThread() {
+        return Thread.currentThread() == worker;
+    }
+
     /** Whether requests are decoded together (false: one after another). */
     boolean batching() {
         return scheduler != null;

@@ -230,6 +230,11 @@ public final class Model implements AutoCloseable {
             runner = batchRunner;
         }
         if (runner != null) {
+            if (runner.isBatchThread()) {
+                // the batch step running this listener holds the model's guard: closing here would deadlock
+                throw new FlashjException("a token listener of Model.submit cannot close the model;"
+                        + " cancel the request (BatchHandle.cancel) and close the model from another thread");
+            }
             runner.shutdown();
         }
         lock.writeLock().lock();

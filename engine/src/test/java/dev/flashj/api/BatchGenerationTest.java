@@ -144,6 +144,15 @@ class BatchGenerationTest {
     }
 
     @Test
+    void aListenerThatClosesTheModelFailsItsRequestInsteadOfDeadlocking() {
+        BatchHandle h = model.submit(requests.get(0), (id, text) -> model.close());
+        CompletionException e = assertThrows(CompletionException.class, () -> h.result().join());
+        assertTrue(e.getCause().getMessage().contains("cannot close the model"), e.getCause().getMessage());
+        assertArrayEquals(alone.get(1).tokens(), model.submit(requests.get(1)).result().join().tokens(),
+                "the model is still open");
+    }
+
+    @Test
     void kvPoliciesAreRejectedWithTheirName() {
         GenerationRequest evicting = GenerationRequest.builder("Lily").kvPolicy(new EvictionPolicy.Window(4, 8)).build();
         FlashjException e = assertThrows(FlashjException.class, () -> model.submit(evicting));
