@@ -16,6 +16,7 @@ public final class KvEvictor {
     private final PrefixKvProfile savedProfile;
     private final ObservationScores scorer = new ObservationScores();
     private PrefixKvProfile lastProfile;
+    private int[][][] lastKept;
 
     /** Loads the saved profile of a {@link EvictionPolicy.PrefixKv} policy, if it names one. */
     public KvEvictor(EvictionPolicy policy, int numHeads, int numLayers) {
@@ -39,6 +40,14 @@ public final class KvEvictor {
     /** The profiles measured by the last PrefixKV eviction (to save for later prompts), if any. */
     public Optional<PrefixKvProfile> lastProfile() {
         return Optional.ofNullable(lastProfile);
+    }
+
+    /**
+     * The entries the last eviction kept: per layer (null for a layer left whole) and KV head, the old
+     * entry indices, ascending; null before any eviction. Lets backends be compared decision by decision.
+     */
+    public int[][][] lastKept() {
+        return lastKept;
     }
 
     /**
@@ -74,6 +83,7 @@ public final class KvEvictor {
         if (kept == null) {
             return Optional.empty();
         }
+        lastKept = kept;
         long bytesBefore = seq.bytes();
         int[] after = before.clone();
         for (int l = 0; l < layers; l++) {

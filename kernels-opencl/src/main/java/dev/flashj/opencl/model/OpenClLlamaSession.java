@@ -432,6 +432,11 @@ final class OpenClLlamaSession implements ModelSession {
         return Optional.ofNullable(lastEviction);
     }
 
+    /** The session's eviction machinery, if it has a policy. */
+    Optional<KvEvictor> evictor() {
+        return Optional.ofNullable(evictor);
+    }
+
     /** KV entries held in {@code layer} (the position, unless an eviction policy dropped some). */
     int kvEntries(int layer) {
         return kv.entries(layer);
