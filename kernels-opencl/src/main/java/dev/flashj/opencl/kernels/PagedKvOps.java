@@ -73,7 +73,7 @@ public final class PagedKvOps implements AutoCloseable {
         decodeGroup = groupFor(decodePartial.maxWorkGroupSize(), 128);
         // A split's scores (float) and pool rows (int) sit in local memory beside the query and the reduction.
         long chunkRoom = (device.localMemSize() - 1024 - 4L * (maxHeadDim + decodeGroup)) / 8;
-        maxDecodeChunk = (int) Math.max(1, Math.min(2048, chunkRoom));
+        maxDecodeChunk = (int) Math.max(1, Math.min(1024, chunkRoom));
         statsGroup = groupFor(observationStats.maxWorkGroupSize(), 128);
     }
 
