@@ -27,7 +27,7 @@ import java.util.Random;
  * <pre>
  * ./mvnw -q -o -pl bench -am package -DskipTests
  * java --enable-native-access=ALL-UNNAMED -cp engine/target/classes:kernels-opencl/target/classes:bench/target/classes \
- *      dev.flashj.bench.OpenClPagedDecodeBench
+ *      dev.flashj.bench.OpenClPagedDecodeBench [ordered]
  * </pre>
  */
 public final class OpenClPagedDecodeBench {
@@ -37,7 +37,9 @@ public final class OpenClPagedDecodeBench {
     private OpenClPagedDecodeBench() {
     }
 
+    /** @param args optionally {@code ordered}: pages in table order instead of shuffled (to see what locality costs) */
     public static void main(String[] args) {
+        boolean shuffled = args.length == 0 || !args[0].equals("ordered");
         int[][] shapes = {
                 // heads, kvHeads, headDim, kvLen, batch
                 {8, 2, 64, 512, 1}, {8, 2, 64, 4096, 1}, {32, 8, 128, 4096, 1}, {8, 2, 64, 1024, 8}};
@@ -45,17 +47,18 @@ public final class OpenClPagedDecodeBench {
              ClQueue queue = context.createQueue();
              OpenClOps dense = new OpenClOps(context, queue, 128);
              PagedKvOps paged = new PagedKvOps(context, queue, 128)) {
-            System.out.println("device: " + context.device().describe() + "; " + paged.tiling());
+            System.out.println("device: " + context.device().describe() + "; " + paged.tiling() + "; pages "
+                    + (shuffled ? "shuffled" : "in order"));
             System.out.println("| heads/kv heads | head dim | kv len | batch | dense µs | paged µs | paged/dense |");
             System.out.println("|---|---|---|---|---|---|---|");
             for (int[] s : shapes) {
-                run(context, queue, dense, paged, s[0], s[1], s[2], s[3], s[4]);
+                run(context, queue, dense, paged, s[0], s[1], s[2], s[3], s[4], shuffled);
             }
         }
     }
 
     private static void run(ClContext context, ClQueue queue, OpenClOps dense, PagedKvOps paged, int heads, int kvHeads,
-                            int headDim, int kvLen, int batch) {
+                            int headDim, int kvLen, int batch, boolean shuffled) {
         Random rnd = new Random(kvLen + heads);
         int kvDim = kvHeads * headDim;
         int pagesPerSeq = (kvLen + PAGE_SIZE - 1) / PAGE_SIZE;
@@ -80,7 +83,9 @@ public final class OpenClPagedDecodeBench {
             for (int i = 0; i < blocks; i++) {
                 ids.add(i);
             }
-            Collections.shuffle(ids, rnd);
+            if (shuffled) {
+                Collections.shuffle(ids, rnd);
+            }
             int[] qo = new int[batch + 1];
             int[] indptr = new int[batch + 1];
             int[] last = new int[batch];
