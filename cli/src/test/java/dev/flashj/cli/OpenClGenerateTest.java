@@ -62,9 +62,28 @@ class OpenClGenerateTest {
         }
     }
 
-    private static JsonNode run(String model, String device) throws IOException {
-        CliRun r = generate("-m", model, "-p", "Once upon a time", "--temperature", "0", "-n", "40",
-                "--device", device, "--json");
+    /** {@code --kv-policy} evicts on OpenCL as on the CPU: the same greedy ids and the same KV bytes. */
+    @ParameterizedTest
+    @ValueSource(strings = {"window", "snapkv", "prefixkv"})
+    void kvPoliciesEqualTheCpuBackends(String policy) throws IOException {
+        String path = TestData.require("stories260K.gguf").toString();
+        String[] options = {"--kv-policy", policy, "--kv-budget", "24", "--kv-window", "8"};
+        JsonNode cpu = run(path, "cpu", options);
+        JsonNode opencl = run(path, "opencl", options);
+        assertEquals(policy, opencl.get("kv_policy").asText());
+        assertTrue(cpu.get("tokens").size() >= 32, cpu::toString);
+        assertEquals(cpu.get("tokens"), opencl.get("tokens"), policy);
+        assertEquals(cpu.get("kv_bytes"), opencl.get("kv_bytes"), policy);
+        JsonNode none = run(path, "opencl");
+        assertTrue(opencl.get("kv_bytes").asLong() < none.get("kv_bytes").asLong(), policy + " evicted nothing");
+    }
+
+    private static JsonNode run(String model, String device, String... extra) throws IOException {
+        String[] base = {"-m", model, "-p", "Once upon a time", "--temperature", "0", "-n", "40", "--device", device,
+                "--json"};
+        String[] args = java.util.Arrays.copyOf(base, base.length + extra.length);
+        System.arraycopy(extra, 0, args, base.length, extra.length);
+        CliRun r = generate(args);
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(r.err().contains("device: " + device), r::toString);
         return JSON.readTree(r.out());

@@ -32,7 +32,7 @@ public interface LanguageModel extends AutoCloseable {
     default ModelSession newSession(int maxTokens, EvictionPolicy policy) {
         if (!(policy instanceof EvictionPolicy.None)) {
             throw new FlashjException("the KV policy " + policy + " is not supported on " + deviceDescription()
-                    + " (only on the CPU backend for now)");
+                    + " (only on the CPU and OpenCL backends for now)");
         }
         return newSession(maxTokens);
     }
