@@ -20,6 +20,23 @@ public final class CudaOps implements AutoCloseable {
     /** Keys per split below which decode attention does not split further. */
     static final int MIN_KEYS_PER_SPLIT = 64;
 
+    // Kernel names (extern "C" in src/main/cuda); the typed ones get a _f16 / _bf16 suffix.
+    private static final String EMBEDDING = "embedding";
+    private static final String RMSNORM = "rmsnorm";
+    private static final String ROPE = "rope";
+    private static final String SILU_MUL = "silu_mul";
+    private static final String ADD_BIAS = "add_bias";
+    private static final String KV_APPEND = "kv_append";
+    private static final String GEMV = "gemv";
+    private static final String GEMM = "gemm";
+    private static final String GEMM_SIMPLE = "gemm_simple";
+    private static final String FLASH_ATTENTION = "flash_attention_d";
+    private static final String FLASH_ATTENTION_GENERIC = "flash_attention_generic";
+    private static final String DECODE_ATTENTION = "decode_attention_d";
+    private static final String DECODE_ATTENTION_COMBINE = "decode_attention_combine";
+    private static final String ARGMAX = "argmax_f32";
+    private static final String TOP_K = "topk_f32";
+
     private final CudaModule module;
     private final CudaStream stream;
     private final CudaStorage storage;
@@ -41,6 +58,28 @@ public final class CudaOps implements AutoCloseable {
         return stream;
     }
 
+    /** "gemm_f16_f32": a matrix-product kernel for the storage type, writing fp32 or the storage type. */
+    private static String matmulKernel(CudaStorage storage, String base, boolean outF32) {
+        return storage.kernel(base) + "_" + (outF32 ? "f32" : storage.suffix());
+    }
+
+    /** Every kernel these ops may launch, for checking against the built module. */
+    public static java.util.List<String> kernelNames() {
+        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(ARGMAX, TOP_K));
+        for (CudaStorage s : CudaStorage.values()) {
+            for (String base : new String[] {EMBEDDING, RMSNORM, ROPE, SILU_MUL, ADD_BIAS, KV_APPEND, FLASH_ATTENTION_GENERIC,
+                    DECODE_ATTENTION_COMBINE, FLASH_ATTENTION + 64, FLASH_ATTENTION + 128, DECODE_ATTENTION + 64,
+                    DECODE_ATTENTION + 128}) {
+                names.add(s.kernel(base));
+            }
+            for (String base : new String[] {GEMV, GEMM, GEMM_SIMPLE}) {
+                names.add(matmulKernel(s, base, true));
+                names.add(matmulKernel(s, base, false));
+            }
+        }
+        return names;
+    }
+
     private CudaFunction typed(String base) {
         return module.function(storage.kernel(base));
     }
@@ -56,14 +95,14 @@ public final class CudaOps implements AutoCloseable {
     /** x fp32 [n, dim] = table T [vocab, dim] rows ids int [n]. */
     public void embedding(DeviceMatrix table, DeviceBuffer ids, DeviceBuffer x, int n) {
         args.reset().pointer(table.buffer()).pointer(ids).pointer(x).i32(table.cols());
-        typed("embedding").launch(stream, n, 1, 1, BLOCK, 1, 1, 0, args);
+        typed(EMBEDDING).launch(stream, n, 1, 1, BLOCK, 1, 1, 0, args);
     }
 
     /** out T [n, dim] at outOffset = rmsnorm(x fp32 [n, dim] at xOffset) * weight fp32 [dim]. */
     public void rmsNorm(DeviceBuffer x, long xOffset, DeviceBuffer weight, DeviceBuffer out, long outOffset, int n, int dim,
                         float eps) {
         args.reset().pointer(x, xOffset).pointer(weight).pointer(out, outOffset).i32(dim).f32(eps);
-        typed("rmsnorm").launch(stream, n, 1, 1, BLOCK, 1, 1, 0, args);
+        typed(RMSNORM).launch(stream, n, 1, 1, BLOCK, 1, 1, 0, args);
     }
 
     /**
@@ -74,25 +113,25 @@ public final class CudaOps implements AutoCloseable {
                      int headDim, int rotaryDims, int firstPosition, RopeStyle style) {
         args.reset().pointer(x, offset).pointer(cos).pointer(sin).i64(rowStride).i32(headDim).i32(rotaryDims)
                 .i32(firstPosition).i32(style == RopeStyle.INTERLEAVED ? 1 : 0);
-        typed("rope").launch(stream, n, heads, 1, 64, 1, 1, 0, args);
+        typed(ROPE).launch(stream, n, heads, 1, 64, 1, 1, 0, args);
     }
 
     /** out[i] = silu(gate[i]) * up[i], T, {@code count} elements (out may be gate). */
     public void siluMul(DeviceBuffer gate, DeviceBuffer up, DeviceBuffer out, long count) {
         args.reset().pointer(gate).pointer(up).pointer(out).i64(count);
-        typed("silu_mul").launch(stream, Math.min(blocks(count, BLOCK), 65535), 1, 1, BLOCK, 1, 1, 0, args);
+        typed(SILU_MUL).launch(stream, Math.min(blocks(count, BLOCK), 65535), 1, 1, BLOCK, 1, 1, 0, args);
     }
 
     /** Adds bias fp32 [cols] to n rows of T (row stride {@code rowStride} elements) at offset. */
     public void addBias(DeviceBuffer x, long offset, DeviceBuffer bias, int n, int cols, long rowStride) {
         args.reset().pointer(x, offset).pointer(bias).i32(cols).i64(rowStride);
-        typed("add_bias").launch(stream, n, 1, 1, BLOCK, 1, 1, 0, args);
+        typed(ADD_BIAS).launch(stream, n, 1, 1, BLOCK, 1, 1, 0, args);
     }
 
     /** cache T [.., width] rows position .. position+n-1 = values T [n, width]. */
     public void kvAppend(DeviceBuffer values, DeviceBuffer cache, int n, int width, int position) {
         args.reset().pointer(values).pointer(cache).i32(width).i32(position);
-        typed("kv_append").launch(stream, n, 1, 1, BLOCK, 1, 1, 0, args);
+        typed(KV_APPEND).launch(stream, n, 1, 1, BLOCK, 1, 1, 0, args);
     }
 
     /**
@@ -104,21 +143,20 @@ public final class CudaOps implements AutoCloseable {
                        boolean outF32, boolean accumulate) {
         int k = w.cols();
         int rows = w.rows();
-        String outSuffix = outF32 ? "f32" : storage.suffix();
         boolean aligned = k % 8 == 0 && xOffset % 16 == 0;
         if (n == 1) {
             args.reset().pointer(x, xOffset).pointer(w.buffer()).pointer(out, outOffset).i32(rows).i32(k)
                     .i32(accumulate ? 1 : 0).i32(aligned ? 1 : 0);
-            module.function(storage.kernel("gemv") + "_" + outSuffix).launch(stream, blocks(rows, 8), 1, 1, 256, 1, 1, 0, args);
+            module.function(matmulKernel(storage, GEMV, outF32)).launch(stream, blocks(rows, 8), 1, 1, 256, 1, 1, 0, args);
             return;
         }
         args.reset().pointer(x, xOffset).pointer(w.buffer()).pointer(out, outOffset).i32(n).i32(rows).i32(k).i64(ldc)
                 .i32(accumulate ? 1 : 0);
         if (aligned) {
-            module.function(storage.kernel("gemm") + "_" + outSuffix).launch(stream, blocks(rows, 128), blocks(n, 64), 1, 128, 1, 1, 0,
+            module.function(matmulKernel(storage, GEMM, outF32)).launch(stream, blocks(rows, 128), blocks(n, 64), 1, 128, 1, 1, 0,
                     args);
         } else {
-            module.function(storage.kernel("gemm_simple") + "_" + outSuffix).launch(stream, blocks(rows, 16), blocks(n, 16), 1, 16, 16,
+            module.function(matmulKernel(storage, GEMM_SIMPLE, outF32)).launch(stream, blocks(rows, 16), blocks(n, 16), 1, 16, 16,
                     1, 0, args);
         }
     }
@@ -138,12 +176,12 @@ public final class CudaOps implements AutoCloseable {
         if (headDim == 64 || headDim == 128) {
             args.reset().pointer(q, qOffset).pointer(k, kOffset).pointer(v, vOffset).pointer(out, outOffset)
                     .devicePointer(lseAddress).pointer(cuQ, cuQOffset).pointer(cuK, cuKOffset).i32(heads).i32(kvHeads).f32(scale).i32(causal ? 1 : 0);
-            typed("flash_attention_d" + headDim).launch(stream, blocks(maxQ, 64), heads, numSeqs, 128, 1, 1, 0, args);
+            typed(FLASH_ATTENTION + headDim).launch(stream, blocks(maxQ, 64), heads, numSeqs, 128, 1, 1, 0, args);
         } else {
             args.reset().pointer(q, qOffset).pointer(k, kOffset).pointer(v, vOffset).pointer(out, outOffset)
                     .devicePointer(lseAddress).pointer(cuQ, cuQOffset).pointer(cuK, cuKOffset).i32(numSeqs).i32(totalQ).i32(heads).i32(kvHeads)
                     .i32(headDim).f32(scale).i32(causal ? 1 : 0);
-            typed("flash_attention_generic").launch(stream, blocks(totalQ, 4), heads, 1, 128, 1, 1, 0, args);
+            typed(FLASH_ATTENTION_GENERIC).launch(stream, blocks(totalQ, 4), heads, 1, 128, 1, 1, 0, args);
         }
     }
 
@@ -192,16 +230,16 @@ public final class CudaOps implements AutoCloseable {
         partial.checkRange(0, lseOffset + 4L * heads * splits, "decode attention partials");
         args.reset().pointer(q, qOffset).pointer(k).pointer(v).pointer(partial).pointer(partial, lseOffset).i32(heads)
                 .i32(kvHeads).i32(kvLen).i32(chunk).f32(scale);
-        typed("decode_attention_d" + headDim).launch(stream, heads, splits, 1, 128, 1, 1, 0, args);
+        typed(DECODE_ATTENTION + headDim).launch(stream, heads, splits, 1, 128, 1, 1, 0, args);
         args.reset().pointer(partial).pointer(partial, lseOffset).pointer(out, outOffset).devicePointer(lse == null ? 0 : lse.address())
                 .i32(splits).i32(headDim);
-        typed("decode_attention_combine").launch(stream, heads, 1, 1, 128, 1, 1, 0, args);
+        typed(DECODE_ATTENTION_COMBINE).launch(stream, heads, 1, 1, 128, 1, 1, 0, args);
     }
 
     /** result int [1] and fp32 [1] (at valueOffset) = argmax and max of x fp32 [n]. */
     public void argmax(DeviceBuffer x, int n, DeviceBuffer resultIndex, DeviceBuffer resultValue) {
         args.reset().pointer(x).i32(n).pointer(resultIndex).pointer(resultValue);
-        module.function("argmax_f32").launch(stream, 1, 1, 1, 1024, 1, 1, 0, args);
+        module.function(ARGMAX).launch(stream, 1, 1, 1, 1024, 1, 1, 0, args);
     }
 
     /** The k largest of x fp32 [n], descending: indices int [k], values fp32 [k]. scratch: fp32 [n]. */
@@ -210,7 +248,7 @@ public final class CudaOps implements AutoCloseable {
             throw new FlashjException("top-k: k " + k + " outside 1.." + n);
         }
         args.reset().pointer(x).pointer(scratch).i32(n).i32(k).pointer(indices).pointer(values);
-        module.function("topk_f32").launch(stream, 1, 1, 1, 1024, 1, 1, 0, args);
+        module.function(TOP_K).launch(stream, 1, 1, 1, 1024, 1, 1, 0, args);
     }
 
     @Override
