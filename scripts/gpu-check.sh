@@ -6,7 +6,8 @@
 #   .gpu/run-checks.sh  runs there: GPU tests, kernel benchmarks, the PyTorch reference, `flashj devices` and a
 #                       generation on --device cuda; every log goes to $OUT (or .gpu/out when $OUT is unset)
 # Then, on the GPU machine (one call, e.g. the session's `run` tool with carry [".gpu"]):
-#   bash .gpu/run-checks.sh
+#   bash .gpu/run-checks.sh            (about 5 minutes: tests, generate, benchmarks, PyTorch reference)
+#   bash .gpu/run-checks.sh memcheck   (the kernel tests under compute-sanitizer)
 # The bundle must stay under 64 MiB.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -50,6 +51,7 @@ cp "$root/scripts/gpu-torch-reference.py" "$gpu/"
 cat > "$gpu/run-checks.sh" <<'RUN'
 #!/usr/bin/env bash
 # Runs on the GPU machine from the repository root: GPU tests, kernel benchmarks, PyTorch reference.
+# "bash .gpu/run-checks.sh memcheck" runs only the kernel tests under compute-sanitizer (a few minutes).
 set -uo pipefail
 gpu=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${OUT:-$gpu/out}
@@ -60,6 +62,13 @@ cp=$(ls "$gpu"/lib/*.jar | tr '\n' ':')
 flags=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Djava.io.tmpdir=/tmp -Xss4m
        -Dflashj.testdata="$gpu/testdata")
 { nvidia-smi; nvcc --version; } > "$out/machine.txt" 2>&1
+if [ "${1:-}" = memcheck ]; then
+  echo "== compute-sanitizer memcheck on the kernel tests"
+  timeout 500 compute-sanitizer --tool memcheck --target-processes all --print-limit 20 \
+    "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.GpuTestRunner dev.flashj.cuda.kernels > "$out/memcheck.log" 2>&1
+  echo "memcheck exit $?" | tee -a "$out/memcheck.log"; grep -E "ERROR SUMMARY|tests (successful|failed)" "$out/memcheck.log"
+  exit 0
+fi
 echo "== flashj devices"; "$java" "${flags[@]}" -jar "$gpu/lib/flashj.jar" devices 2>&1 | tee "$out/devices.txt"
 echo "== GPU tests"
 timeout 300 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.GpuTestRunner > "$out/gpu-tests.log" 2>&1
