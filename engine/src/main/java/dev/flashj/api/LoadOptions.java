@@ -35,8 +35,9 @@ public record LoadOptions(Device device, String deviceAddress, int threads, int 
     public LoadOptions {
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(deviceAddress, "deviceAddress");
-        if (!deviceAddress.isEmpty() && device != Device.OPENCL) {
-            throw new FlashjException("device address '" + deviceAddress + "' is only supported for opencl (opencl:P:D)");
+        if (!deviceAddress.isEmpty() && device != Device.OPENCL && device != Device.CUDA) {
+            throw new FlashjException("device address '" + deviceAddress + "' is only supported for cuda (cuda:N) and"
+                    + " opencl (opencl:P:D)");
         }
         Objects.requireNonNull(tokenizer, "tokenizer");
         if (threads < 0) {
