@@ -1,0 +1,114 @@
+package dev.flashj.cpu;
+
+import dev.flashj.tensor.Int4Layout;
+import dev.flashj.tensor.TensorType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.flashj.cpu.QuantVectors.B;
+import static dev.flashj.cpu.QuantVectors.F;
+import static dev.flashj.cpu.QuantVectors.L;
+import static dev.flashj.cpu.QuantVectors.LE;
+import static dev.flashj.cpu.QuantVectors.f16;
+import static dev.flashj.cpu.QuantVectors.sumLanes;
+
+/**
+ * FlashJ INT4 rows ({@link Int4Layout}: codes of a row contiguous, f16 scale/offset pairs in a
+ * region after all codes). A group contributes {@code scale * sum(code * x) + offset * sum(x)}; the
+ * second sum comes from the per-32 block sums of x, so the inner loop is one FMA per element.
+ * The row index is recovered from the row's byte offset, the row count from the segment size.
+ */
+final class DotInt4 implements DotKernel {
+    static final DotKernel G128 = QuantVectors.FUSED ? new DotInt4(TensorType.INT4_G128) : new Scalar(TensorType.INT4_G128);
+    static final DotKernel G32 = QuantVectors.FUSED ? new DotInt4(TensorType.INT4_G32) : new Scalar(TensorType.INT4_G32);
+
+    private final TensorType type;
+    private final int group;
+
+    private DotInt4(TensorType type) {
+        this.type = type;
+        this.group = Int4Layout.groupSize(type);
+    }
+
+    @Override
+    public boolean needsBlockSums() {
+        return true;
+    }
+
+    @Override
+    public float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset, int cols,
+                     float[] lanes) {
+        long rowBytes = type.bytesFor(cols);
+        long row = rowOffset / rowBytes;
+        long rows = w.byteSize() / rowBytes;
+        int groups = cols / group;
+        int half = group / 2;
+        long codes = row * cols / 2;
+        long params = Int4Layout.paramsStart(rows, cols) + 4 * row * groups;
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        float offsetTerm = 0;
+        for (int g = 0; g < groups; g++) {
+            long p = codes + (long) half * g;
+            int xi = xOffset + group * g;
+            FloatVector sum = FloatVector.zero(F);
+            for (int j = 0; j < half; j += L) {
+                ByteVector q = ByteVector.fromMemorySegment(B, w, p + j, LE);
+                ByteVector lo = q.and((byte) 0x0F);
+                ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+                sum = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + j), sum);
+                sum = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + half + j), sum);
+            }
+            long param = params + 4L * g;
+            // Alternate accumulators so that consecutive groups do not wait on each other.
+            if ((g & 1) == 0) {
+                acc0 = sum.fma(FloatVector.broadcast(F, f16(w, param)), acc0);
+            } else {
+                acc1 = sum.fma(FloatVector.broadcast(F, f16(w, param)), acc1);
+            }
+            float xSum = 0;
+            for (int k = 0; k < group / 32; k++) {
+                xSum += blockSums[blockSumsOffset + group / 32 * g + k];
+            }
+            offsetTerm += f16(w, param + 2) * xSum;
+        }
+        acc0.add(acc1).intoArray(lanes, 0);
+        return sumLanes(lanes) + offsetTerm;
+    }
+
+    @Override
+    public void decode(MemorySegment w, long rowOffset, float[] dst, int cols) {
+        long rowBytes = type.bytesFor(cols);
+        long row = rowOffset / rowBytes;
+        long rows = w.byteSize() / rowBytes;
+        int groups = cols / group;
+        int half = group / 2;
+        long codes = row * cols / 2;
+        long params = Int4Layout.paramsStart(rows, cols) + 4 * row * groups;
+        for (int g = 0; g < groups; g++) {
+            long p = codes + (long) half * g;
+            FloatVector scale = FloatVector.broadcast(F, f16(w, params + 4L * g));
+            FloatVector offset = FloatVector.broadcast(F, f16(w, params + 4L * g + 2));
+            for (int j = 0; j < half; j += L) {
+                ByteVector q = ByteVector.fromMemorySegment(B, w, p + j, LE);
+                ByteVector lo = q.and((byte) 0x0F);
+                ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(scale).add(offset).intoArray(dst, group * g + j);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(scale).add(offset)
+                        .intoArray(dst, group * g + half + j);
+            }
+        }
+    }
+
+    /** For vector shapes the fused loop does not handle: the scalar layout decoder plus a float dot. */
+    private record Scalar(TensorType type) implements DotKernel.DecodeOnly {
+        @Override
+        public void decode(MemorySegment w, long rowOffset, float[] dst, int cols) {
+            long row = rowOffset / type.bytesFor(cols);
+            Int4Layout.decode(type, w, cols, row * cols, dst, 0, cols);
+        }
+    }
+}
