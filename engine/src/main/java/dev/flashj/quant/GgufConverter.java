@@ -49,6 +49,19 @@ public final class GgufConverter {
     }
 
     public static Result convert(ModelFile in, QuantType type, Path output, ConversionProgress progress) {
+        return convert(in, type, Optional.empty(), output, progress);
+    }
+
+    /**
+     * With a calibration text, INT4 types are smoothed and importance-weighted ({@link SmoothingPlan});
+     * other types ignore it.
+     */
+    public static Result convert(ModelFile in, QuantType type, Optional<String> calibration, Path output,
+                                 ConversionProgress progress) {
+        Optional<SmoothingPlan> smoothing = calibration.isPresent() && type.matrixType().isFlashjFormat()
+                && type != QuantType.FP8
+                ? Optional.of(SmoothingPlan.create(in, CalibrationRun.collect(in, calibration.get())))
+                : Optional.empty();
         GgufWriter writer = new GgufWriter();
         List<Source> sources = new ArrayList<>();
         if (in instanceof GgufModelFile gguf) {
@@ -77,13 +90,21 @@ public final class GgufConverter {
                         ? interleaveRotaryPairs(values, s.permuteHeads(), (int) cols, 1)
                         : interleaveRotaryPairs(values, s.permuteHeads(), (int) rows, (int) cols);
             }
+            if (smoothing.isPresent()) {
+                smoothing.get().transform(s.name(), values, (int) rows, (int) cols);
+            }
             TensorType target = type.typeFor(s.name(), shape.length, cols);
-            byte[] bytes = WeightQuantizer.quantize(target, values, (int) rows, (int) cols);
+            double[] importance = smoothing.flatMap(p -> p.importance(s.name())).orElse(null);
+            byte[] bytes = WeightQuantizer.quantize(target, values, (int) rows, (int) cols, importance);
             writer.addTensor(s.name(), target, shape, bytes);
             counts.merge(target, 1, Integer::sum);
             progress.tensorDone(i + 1, sources.size(), s.name());
         }
         putQuantizationMetadata(writer, type, counts);
+        if (smoothing.isPresent()) {
+            writer.putString("flashj.quantize.calibration", "smoothquant+ alpha=" + SmoothingPlan.ALPHA
+                    + ", activation-weighted INT4");
+        }
         return new Result(output, counts, writeAtomically(writer, output));
     }
 

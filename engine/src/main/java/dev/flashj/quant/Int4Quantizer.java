@@ -17,8 +17,11 @@ final class Int4Quantizer {
     private Int4Quantizer() {
     }
 
-    /** Quantizes a row-major {@code [rows, cols]} matrix (optionally weighted per column) into the layout. */
-    static byte[] quantize(TensorType type, float[] w, int rows, int cols) {
+    /**
+     * Quantizes a row-major {@code [rows, cols]} matrix into the layout; {@code columnWeights} (or
+     * null for equal weights) scales each column's squared error, e.g. by its activation energy.
+     */
+    static byte[] quantize(TensorType type, float[] w, int rows, int cols, double[] columnWeights) {
         int group = Int4Layout.groupSize(type);
         long size = type.matrixBytes(rows, cols);
         if (cols % group != 0 || size < 0 || size > Integer.MAX_VALUE - 8) {
@@ -29,10 +32,14 @@ final class Int4Quantizer {
         int[] codes = new int[group];
         int[] best = new int[group];
         float[] fit = new float[2];
+        double[] weights = new double[group];
         for (int r = 0; r < rows; r++) {
             for (int g = 0; g < cols / group; g++) {
                 int from = r * cols + g * group;
-                quantizeGroup(w, from, group, codes, best, fit);
+                for (int i = 0; i < group; i++) {
+                    weights[i] = columnWeights == null ? 1 : columnWeights[g * group + i];
+                }
+                quantizeGroup(w, from, group, weights, codes, best, fit);
                 int codeAt = from / 2;
                 for (int j = 0; j < group / 2; j++) {
                     out[codeAt + j] = (byte) (best[j] | best[j + group / 2] << 4);
@@ -46,7 +53,7 @@ final class Int4Quantizer {
     }
 
     /** Leaves the winning codes in {@code best} and the f16-exact (scale, offset) in {@code fit}. */
-    private static void quantizeGroup(float[] x, int from, int n, int[] codes, int[] best, float[] fit) {
+    private static void quantizeGroup(float[] x, int from, int n, double[] weights, int[] codes, int[] best, float[] fit) {
         float min = Float.POSITIVE_INFINITY;
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
@@ -61,17 +68,19 @@ final class Int4Quantizer {
             float hi = mid + (max - mid) * shrink;
             float scale = (hi - lo) / 15;
             roundCodes(x, from, n, scale, lo, codes);
-            // Least-squares scale and offset for these codes.
-            double sq = 0, sq2 = 0, sx = 0, sqx = 0;
+            // Weighted least-squares scale and offset for these codes.
+            double sw = 0, sq = 0, sq2 = 0, sx = 0, sqx = 0;
             for (int i = 0; i < n; i++) {
-                sq += codes[i];
-                sq2 += (double) codes[i] * codes[i];
-                sx += x[from + i];
-                sqx += (double) codes[i] * x[from + i];
+                double wi = weights[i];
+                sw += wi;
+                sq += wi * codes[i];
+                sq2 += wi * codes[i] * codes[i];
+                sx += wi * x[from + i];
+                sqx += wi * codes[i] * x[from + i];
             }
-            double det = n * sq2 - sq * sq;
+            double det = sw * sq2 - sq * sq;
             if (det > 0) {
-                scale = (float) ((n * sqx - sq * sx) / det);
+                scale = (float) ((sw * sqx - sq * sx) / det);
                 lo = (float) ((sq2 * sx - sq * sqx) / det);
             }
             float storedScale = Float.float16ToFloat(Float.floatToFloat16(scale));
@@ -80,7 +89,7 @@ final class Int4Quantizer {
             double error = 0;
             for (int i = 0; i < n; i++) {
                 double diff = codes[i] * storedScale + storedOffset - x[from + i];
-                error += diff * diff;
+                error += weights[i] * diff * diff;
             }
             if (error < bestError) {
                 bestError = error;

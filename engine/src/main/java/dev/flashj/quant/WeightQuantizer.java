@@ -26,6 +26,15 @@ public final class WeightQuantizer {
      *                                  type has no quantizer here
      */
     public static byte[] quantize(TensorType type, float[] values, int rows, int cols) {
+        return quantize(type, values, rows, cols, null);
+    }
+
+    /**
+     * Same, with per-column weights of the squared error ({@code cols} values, or null) for the types
+     * whose quantizer searches (INT4); the GGML reference quantizers ignore them, as llama.cpp does
+     * without an importance matrix.
+     */
+    public static byte[] quantize(TensorType type, float[] values, int rows, int cols, double[] columnWeights) {
         long elements = (long) rows * cols;
         if (values.length < elements) {
             throw new IllegalArgumentException("need " + elements + " values, got " + values.length);
@@ -69,7 +78,7 @@ public final class WeightQuantizer {
                 }
                 yield out;
             }
-            case INT4_G128, INT4_G32 -> Int4Quantizer.quantize(type, values, rows, cols);
+            case INT4_G128, INT4_G32 -> Int4Quantizer.quantize(type, values, rows, cols, columnWeights);
             case FP8_E4M3 -> Fp8Quantizer.quantize(values, rows, cols);
             default -> throw new IllegalArgumentException("no quantizer for " + type);
         };
