@@ -46,8 +46,17 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "The GGUF file to write.")
     private Path output;
 
+    @Option(names = "--calibration", paramLabel = "TEXT",
+            description = "For int4-g128/int4-g32: a sample text (a few sentences like the model's use) run through the"
+                    + " unquantized model; its activations smooth the weights (SmoothQuant+) and weight the INT4 fit."
+                    + " Ignored by the other types.")
+    private String calibration;
+
     @Override
     public Integer call() {
+        if (calibration != null && calibration.isBlank()) {
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--calibration': the text is empty");
+        }
         Path out = output.toAbsolutePath();
         Path parent = out.getParent();
         if (parent == null || !Files.isDirectory(parent)) {
@@ -66,7 +75,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         GgufConverter.Result result;
         try (ModelFile in = ModelLoader.open(model, Optional.ofNullable(tokenizer))) {
             err.println("quantizing " + in.path() + " (" + in.format() + ") to " + type.cliName());
-            result = GgufConverter.convert(in, type, out, new ProgressBar(err));
+            result = GgufConverter.convert(in, type, Optional.ofNullable(calibration), out, new ProgressBar(err));
         }
         String types = result.tensorsByType().entrySet().stream()
                 .map(e -> e.getValue() + " " + e.getKey().displayName())

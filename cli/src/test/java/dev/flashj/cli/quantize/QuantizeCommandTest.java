@@ -88,6 +88,25 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void calibratedInt4FromHuggingFaceLoadsAndGenerates() {
+        Path out = dir.resolve("hf-int4.gguf");
+        CliRun r = CliRun.flashj("quantize", "-m", TestData.require("hf-tiny-llama2-spm").toString(), "--type", "int4-g128",
+                "--calibration", "Attention layers compute weighted sums of value vectors.", "-o", out.toString());
+        assertEquals(0, r.exitCode(), r.toString());
+        CliRun g = CliRun.flashj("generate", "-m", out.toString(), "-p", "Linear attention is", "-n", "8", "--temperature", "0");
+        assertEquals(0, g.exitCode(), g.toString());
+        assertFalse(g.out().isBlank(), g.toString());
+    }
+
+    @Test
+    void emptyCalibrationIsAUsageError() {
+        CliRun r = CliRun.flashj("quantize", "-m", "x", "--type", "int4-g32", "--calibration", " ", "-o",
+                dir.resolve("o.gguf").toString());
+        assertEquals(2, r.exitCode(), r.toString());
+        assertTrue(r.err().contains("--calibration"), r.toString());
+    }
+
+    @Test
     void unknownTypeIsAUsageErrorListingTheTypes() {
         CliRun r = CliRun.flashj("quantize", "-m", "x.gguf", "--type", "q3_k", "-o", dir.resolve("o.gguf").toString());
         assertEquals(2, r.exitCode(), r.toString());
