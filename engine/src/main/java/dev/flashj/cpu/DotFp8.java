@@ -18,8 +18,8 @@ import static dev.flashj.cpu.QuantVectors.sumLanes;
 
 /**
  * FlashJ FP8 E4M3 rows ({@link Fp8Layout}: one code byte per element, one f32 scale per row after
- * all codes). A code becomes a float without a table: its exponent and mantissa bits are moved to
- * float position ({@code (code & 0x7F) << 20}) and the result multiplied by 2^120 before it meets x,
+ * all codes). A code becomes a float without a table: the sign-extended byte shifted left by 20 and
+ * masked puts sign, exponent and mantissa in float position, and the result is multiplied by 2^120 before it meets x,
  * which re-biases the exponent from 7 to 127 and makes E4M3 subnormals (float subnormals before the
  * product) exact.
  * The NaN codes, which writers never store, would read as ±480.
@@ -28,6 +28,11 @@ final class DotFp8 implements DotKernel {
     static final DotKernel INSTANCE = QuantVectors.FUSED ? new DotFp8() : new Scalar();
 
     private static final float REBIAS = 0x1p120f;
+    /**
+     * After the sign-extended code is shifted left by 20: the sign (bit 31) and the 7 exponent and
+     * mantissa bits (26..20); the copies of the sign in bits 30..27 are cleared.
+     */
+    private static final int SIGN_AND_CODE = 0x87F00000;
 
     @Override
     public float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset, int cols,
@@ -40,10 +45,8 @@ final class DotFp8 implements DotKernel {
         for (; j + 2 * L <= cols; j += 2 * L) {
             IntVector c0 = (IntVector) ByteVector.fromMemorySegment(B, w, rowOffset + j, LE).convertShape(VectorOperators.B2I, I, 0);
             IntVector c1 = (IntVector) ByteVector.fromMemorySegment(B, w, rowOffset + j + L, LE).convertShape(VectorOperators.B2I, I, 0);
-            FloatVector v0 = c0.and(0x7F).lanewise(VectorOperators.LSHL, 20).or(c0.and(0x80).lanewise(VectorOperators.LSHL, 24))
-                    .reinterpretAsFloats().mul(REBIAS);
-            FloatVector v1 = c1.and(0x7F).lanewise(VectorOperators.LSHL, 20).or(c1.and(0x80).lanewise(VectorOperators.LSHL, 24))
-                    .reinterpretAsFloats().mul(REBIAS);
+            FloatVector v0 = c0.lanewise(VectorOperators.LSHL, 20).and(SIGN_AND_CODE).reinterpretAsFloats().mul(REBIAS);
+            FloatVector v1 = c1.lanewise(VectorOperators.LSHL, 20).and(SIGN_AND_CODE).reinterpretAsFloats().mul(REBIAS);
             acc0 = v0.fma(FloatVector.fromArray(F, x, xOffset + j), acc0);
             acc1 = v1.fma(FloatVector.fromArray(F, x, xOffset + j + L), acc1);
         }
@@ -62,8 +65,7 @@ final class DotFp8 implements DotKernel {
         int j = 0;
         for (; j + L <= cols; j += L) {
             IntVector c = (IntVector) ByteVector.fromMemorySegment(B, w, rowOffset + j, LE).convertShape(VectorOperators.B2I, I, 0);
-            c.and(0x7F).lanewise(VectorOperators.LSHL, 20).or(c.and(0x80).lanewise(VectorOperators.LSHL, 24))
-                    .reinterpretAsFloats().mul(REBIAS).mul(scale).intoArray(dst, j);
+            c.lanewise(VectorOperators.LSHL, 20).and(SIGN_AND_CODE).reinterpretAsFloats().mul(REBIAS).mul(scale).intoArray(dst, j);
         }
         for (; j < cols; j++) {
             dst[j] = Fp8Layout.value(w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, rowOffset + j)) * scale;

@@ -19,6 +19,7 @@ import static dev.flashj.cpu.QuantVectors.sumLanes;
  * FlashJ INT4 rows ({@link Int4Layout}: codes of a row contiguous, f16 scale/offset pairs in a
  * region after all codes). A group contributes {@code scale * sum(code * x) + offset * sum(x)}; the
  * second sum comes from the per-32 block sums of x, so the inner loop is one FMA per element.
+ * Vectors stay inside one method per loop (see {@link QuantVectors} on why helpers take no vectors).
  * The row index is recovered from the row's byte offset, the row count from the segment size.
  */
 final class DotInt4 implements DotKernel {
@@ -27,10 +28,15 @@ final class DotInt4 implements DotKernel {
 
     private final TensorType type;
     private final int group;
+    private final int half;
+    /** 32-element block sums of x per group. */
+    private final int sumsPerGroup;
 
     private DotInt4(TensorType type) {
         this.type = type;
         this.group = Int4Layout.groupSize(type);
+        this.half = group / 2;
+        this.sumsPerGroup = group / 32;
     }
 
     @Override
@@ -45,38 +51,77 @@ final class DotInt4 implements DotKernel {
         long row = rowOffset / rowBytes;
         long rows = w.byteSize() / rowBytes;
         int groups = cols / group;
-        int half = group / 2;
         long codes = row * cols / 2;
         long params = Int4Layout.paramsStart(rows, cols) + 4 * row * groups;
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = acc0;
+        if (group == 32) {
+            codeSums32(w, codes, params, x, xOffset, groups, lanes);
+        } else {
+            codeSums128(w, codes, params, x, xOffset, groups, lanes);
+        }
+        // The offsets' share, sum_g offset_g * sum(x over g), in a separate scalar pass that keeps the vector loop lean.
         float offsetTerm = 0;
         for (int g = 0; g < groups; g++) {
-            long p = codes + (long) half * g;
-            int xi = xOffset + group * g;
+            float xSum = 0;
+            int firstSum = blockSumsOffset + sumsPerGroup * g;
+            for (int k = 0; k < sumsPerGroup; k++) {
+                xSum += blockSums[firstSum + k];
+            }
+            offsetTerm += f16(w, params + 4L * g + 2) * xSum;
+        }
+        return sumLanes(lanes) + offsetTerm;
+    }
+
+    // Two copies of one loop, for 32 and 128: C2 unrolls an inner loop only when its trip count is a
+    // constant, and the rolled loop ran three times slower for groups of 32.
+
+    /** Sum over groups of scale_g * (codes . x) for groups of 32, lane-wise into {@code lanes}. */
+    private static void codeSums32(MemorySegment w, long codes, long params, float[] x, int xOffset, int groups, float[] lanes) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        for (int g = 0; g < groups; g++) {
+            long p = codes + 16L * g;
+            int xi = xOffset + 32 * g;
             FloatVector sum = FloatVector.zero(F);
-            for (int j = 0; j < half; j += L) {
+            for (int j = 0; j < 16; j += L) {
                 ByteVector q = ByteVector.fromMemorySegment(B, w, p + j, LE);
                 ByteVector lo = q.and((byte) 0x0F);
                 ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
                 sum = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + j), sum);
-                sum = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + half + j), sum);
+                sum = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + 16 + j), sum);
             }
-            long param = params + 4L * g;
             // Alternate accumulators so that consecutive groups do not wait on each other.
             if ((g & 1) == 0) {
-                acc0 = sum.fma(FloatVector.broadcast(F, f16(w, param)), acc0);
+                acc0 = sum.fma(FloatVector.broadcast(F, f16(w, params + 4L * g)), acc0);
             } else {
-                acc1 = sum.fma(FloatVector.broadcast(F, f16(w, param)), acc1);
+                acc1 = sum.fma(FloatVector.broadcast(F, f16(w, params + 4L * g)), acc1);
             }
-            float xSum = 0;
-            for (int k = 0; k < group / 32; k++) {
-                xSum += blockSums[blockSumsOffset + group / 32 * g + k];
-            }
-            offsetTerm += f16(w, param + 2) * xSum;
         }
         acc0.add(acc1).intoArray(lanes, 0);
-        return sumLanes(lanes) + offsetTerm;
+    }
+
+    /** Sum over groups of scale_g * (codes . x) for groups of 128, lane-wise into {@code lanes}. */
+    private static void codeSums128(MemorySegment w, long codes, long params, float[] x, int xOffset, int groups, float[] lanes) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        for (int g = 0; g < groups; g++) {
+            long p = codes + 64L * g;
+            int xi = xOffset + 128 * g;
+            FloatVector sum0 = FloatVector.zero(F);
+            FloatVector sum1 = sum0;
+            for (int j = 0; j < 64; j += L) {
+                ByteVector q = ByteVector.fromMemorySegment(B, w, p + j, LE);
+                ByteVector lo = q.and((byte) 0x0F);
+                ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+                sum0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + j), sum0);
+                sum1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + 64 + j), sum1);
+            }
+            if ((g & 1) == 0) {
+                acc0 = sum0.add(sum1).fma(FloatVector.broadcast(F, f16(w, params + 4L * g)), acc0);
+            } else {
+                acc1 = sum0.add(sum1).fma(FloatVector.broadcast(F, f16(w, params + 4L * g)), acc1);
+            }
+        }
+        acc0.add(acc1).intoArray(lanes, 0);
     }
 
     @Override
@@ -85,7 +130,6 @@ final class DotInt4 implements DotKernel {
         long row = rowOffset / rowBytes;
         long rows = w.byteSize() / rowBytes;
         int groups = cols / group;
-        int half = group / 2;
         long codes = row * cols / 2;
         long params = Int4Layout.paramsStart(rows, cols) + 4 * row * groups;
         for (int g = 0; g < groups; g++) {
