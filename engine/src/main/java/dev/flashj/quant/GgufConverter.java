@@ -125,6 +125,9 @@ public final class GgufConverter {
     private static long writeAtomically(GgufWriter writer, Path output) {
         Path target = output.toAbsolutePath();
         Path temp = target.resolveSibling(target.getFileName() + ".partial-" + ProcessHandle.current().pid());
+        // Ctrl-C ends the JVM without running finally blocks: a hook removes the partial file then.
+        Thread cleanup = new Thread(() -> deleteQuietly(temp), "flashj-quantize-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             writer.write(temp);
             try {
@@ -136,17 +139,26 @@ public final class GgufConverter {
         } catch (IOException e) {
             throw new FlashjException(target + ": cannot write: " + e.getMessage(), e);
         } finally {
+            deleteQuietly(temp);
             try {
-                Files.deleteIfExists(temp);
-            } catch (IOException ignored) {
-                // the temporary file is gone or was never made; nothing else to clean
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run; it deletes the same file
             }
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // nothing more to do: the file is gone or cannot be removed
         }
     }
 
     /** llama.cpp's hyper-parameter keys for a model from a non-GGUF source. */
     private static void putModelMetadata(GgufWriter w, ModelFile in) {
-        String arch = in.architecture();
+        String arch = ggufArchitecture(in);
         LlamaConfig c = in.config();
         w.putString("general.architecture", arch);
         w.putString("general.name", in.path().getFileName().toString());
@@ -174,6 +186,11 @@ public final class GgufConverter {
             case RopeScaling.Llama3 llama3 -> throw new FlashjException(in.path() + ": LLaMA 3.1 RoPE scaling cannot be"
                     + " written to GGUF yet (llama.cpp stores it as a rope_freqs tensor)");
         }
+    }
+
+    /** llama.cpp writes Mistral checkpoints as "llama" (same tensors and keys). */
+    private static String ggufArchitecture(ModelFile in) {
+        return in.architecture().equals("mistral") ? "llama" : in.architecture();
     }
 
     /** The weights under canonical names, in llama.cpp's order; Q/K rows re-interleaved for rotate-half sources. */
