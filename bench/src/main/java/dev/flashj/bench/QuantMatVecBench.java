@@ -9,6 +9,8 @@ import dev.flashj.tensor.TensorType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +22,8 @@ import java.util.SplittableRandom;
  * memory-read bandwidth measured in passes interleaved with its own (the source of
  * docs/perf/quantization.md). Method as in {@link MatVecBandwidth}: copies of each matrix up to
  * 256 MiB so weights stream from memory, best of 8 passes, GB/s counts weight bytes (codes and scales).
+ * The last two columns use one thread's CPU time on cache-resident weights, which other processes on
+ * a shared machine do not distort.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx1g \
@@ -45,8 +49,9 @@ public final class QuantMatVecBench {
                 big.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o, 1f);
             }
             System.out.printf(Locale.ROOT, "Threads: %d%n%n", threadCount);
-            System.out.println("| type | rows × cols | bytes/weight | matvec GB/s | read GB/s | % of read | weights/s (G) |");
-            System.out.println("|---|---|---:|---:|---:|---:|---:|");
+            System.out.println("| type | rows × cols | bytes/weight | matvec GB/s | read GB/s | % of read | weights/s (G)"
+                    + " | 1-thread CPU-time weights/s (G) | 1-thread ceiling GB/s |");
+            System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
             for (int[] shape : SHAPES) {
                 for (TensorType type : TYPES) {
                     measure(threads, big, type, shape[0], shape[1]);
@@ -86,9 +91,37 @@ public final class QuantMatVecBench {
                 }
                 best = Math.min(best, (System.nanoTime() - t0) / 1e9 / copies);
             }
-            System.out.printf(Locale.ROOT, "| %s | %d × %d | %.3f | %.1f | %.1f | %.0f%% | %.2f |%n", type.displayName(), rows, cols,
-                    (double) bytes / ((long) rows * cols), bytes / best / 1e9, bestRead / 1e9, 100 * bytes / best / bestRead,
-                    (double) rows * cols / best / 1e9);
+            double ceiling = weightsPerCpuSecond(arena, type, rows, cols, x, random);
+            System.out.printf(Locale.ROOT, "| %s | %d × %d | %.3f | %.1f | %.1f | %.0f%% | %.2f | %.2f | %.1f |%n", type.displayName(),
+                    rows, cols, (double) bytes / ((long) rows * cols), bytes / best / 1e9, bestRead / 1e9, 100 * bytes / best / bestRead,
+                    (double) rows * cols / best / 1e9, ceiling / 1e9, ceiling * bytes / ((long) rows * cols) / 1e9);
+        }
+    }
+
+    /**
+     * Weights per second of one thread's CPU time on a cache-resident matrix (at most 256 KiB) of the
+     * same width: what the kernel does when memory is not the limit, and unaffected by other processes
+     * taking the CPU (they stretch wall time, not this thread's CPU time).
+     */
+    private static double weightsPerCpuSecond(Arena arena, TensorType type, int rows, int cols, float[] x, SplittableRandom random) {
+        int sliceRows = (int) Math.max(1, Math.min(rows, (256 * 1024) / type.bytesFor(cols)));
+        Tensor slice = new Tensor("slice", type, new long[]{sliceRows, cols}, randomWeights(arena, type, sliceRows, cols, random));
+        float[] out = new float[sliceRows];
+        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        try (CpuThreads one = new CpuThreads(1)) {
+            int reps = (int) Math.max(1, (8L << 20) / type.matrixBytes(sliceRows, cols));
+            double best = 0;
+            for (int pass = 0; pass < 30; pass++) {
+                long t0 = cpu.getCurrentThreadCpuTime();
+                for (int i = 0; i < reps; i++) {
+                    MatMul.matmul(one, slice, x, 0, 1, out, 0);
+                }
+                long t1 = cpu.getCurrentThreadCpuTime();
+                if (pass >= 10 && t1 > t0) { // the first passes warm up the compiler
+                    best = Math.max(best, (double) reps * sliceRows * cols / ((t1 - t0) / 1e9));
+                }
+            }
+            return best;
         }
     }
 
