@@ -58,16 +58,23 @@ final class DotInt4 implements DotKernel {
         } else {
             codeSums128(w, codes, params, x, xOffset, groups, lanes);
         }
-        // The offsets' share, sum_g offset_g * sum(x over g), in a separate scalar pass that keeps the vector loop lean.
-        float offsetTerm = 0;
+        // The offsets' share, sum_g offset_g * sum(x over g), in a separate scalar pass that keeps the vector
+        // loop lean; two partial sums so that consecutive groups do not wait on each other's FMA.
+        float even = 0;
+        float odd = 0;
         for (int g = 0; g < groups; g++) {
-            float xSum = 0;
             int firstSum = blockSumsOffset + sumsPerGroup * g;
-            for (int k = 0; k < sumsPerGroup; k++) {
+            float xSum = blockSums[firstSum];
+            for (int k = 1; k < sumsPerGroup; k++) {
                 xSum += blockSums[firstSum + k];
             }
-            offsetTerm += f16(w, params + 4L * g + 2) * xSum;
+            if ((g & 1) == 0) {
+                even += f16(w, params + 4L * g + 2) * xSum;
+            } else {
+                odd += f16(w, params + 4L * g + 2) * xSum;
+            }
         }
+        float offsetTerm = even + odd;
         return sumLanes(lanes) + offsetTerm;
     }
 
