@@ -138,6 +138,9 @@ public final class MatMul {
             case Q5_K -> DotScalarKernels.Q5_K;
             case Q6_K -> DotQ6K.INSTANCE;
             case Q8_K -> DotScalarKernels.Q8_K;
+            case INT4_G128 -> DotInt4.G128;
+            case INT4_G32 -> DotInt4.G32;
+            case FP8_E4M3 -> DotFp8.INSTANCE;
             case Q2_K, Q3_K -> throw new FlashjException("matmul of " + type + " is not supported on CPU");
         };
     }
