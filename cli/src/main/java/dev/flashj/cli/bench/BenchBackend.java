@@ -21,8 +21,11 @@ public sealed interface BenchBackend extends AutoCloseable permits CpuBackend, O
      */
     long timeNanos(Runnable launch);
 
-    /** Measures memory bandwidth and matmul throughput (takes a few seconds). */
-    Ceilings measureCeilings();
+    /**
+     * Measures memory bandwidth and compute throughput (a few seconds). {@code small} shrinks every
+     * measurement about tenfold (for tests and smoke runs; the numbers are then rougher).
+     */
+    Ceilings measureCeilings(boolean small);
 
     /** The last-level cache the input rotation must outgrow, in bytes (an estimate where the system does not say). */
     long cacheBytes();

@@ -80,7 +80,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--max-seconds", paramLabel = "S",
             description = "Stop timing a case after S seconds of runs, once --min-runs are done (default: ${DEFAULT-VALUE}).")
-    private double maxSeconds = 2;
+    private double maxSeconds = 1;
 
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: one per processor).")
     private int threads;
@@ -97,6 +97,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--plot", paramLabel = "FILE.png",
             description = "Also draw a PNG chart: throughput vs the swept size, or % of ceiling per case.")
     private Path plot;
+
+    @Option(names = "--small-ceilings",
+            description = "Measure the ceilings on ~10x smaller sizes (seconds faster, rougher; for smoke runs and tests).")
+    private boolean smallCeilings;
 
     @Option(names = "--list-ops", description = "List the ops with their shape keys and defaults, and exit.")
     private boolean listOps;
@@ -187,7 +191,7 @@ public final class BenchCommand implements Callable<Integer> {
             List<BenchRunner.Planned> planned = plan(backend, cases, requested, err);
             err.println("bench: measuring the ceilings of " + backend.id() + " ...");
             err.flush();
-            Ceilings ceilings = backend.measureCeilings();
+            Ceilings ceilings = backend.measureCeilings(smallCeilings);
             BenchReport.DeviceRun header = new BenchReport.DeviceRun(backend.id(), backend.description(),
                     BenchReport.CeilingSummary.of(ceilings), List.of());
             out.println();
@@ -217,7 +221,10 @@ public final class BenchCommand implements Callable<Integer> {
                         + String.join(",", requested.stream().map(Dtype::cliName).toList()) + " (it has "
                         + String.join(",", supported.stream().map(Dtype::cliName).toList()) + ")");
             }
-            chosen.forEach(d -> planned.add(new BenchRunner.Planned(c.op(), c.shape(), d)));
+            for (Dtype d : chosen) {
+                c.op().validate(backend, c.shape(), d);
+                planned.add(new BenchRunner.Planned(c.op(), c.shape(), d));
+            }
         }
         skipped.forEach((op, why) -> err.println("bench: skipping " + op + ": " + why));
         if (planned.isEmpty()) {

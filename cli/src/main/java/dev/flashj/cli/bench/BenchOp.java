@@ -23,6 +23,14 @@ public interface BenchOp {
     }
 
     /**
+     * Checks the sizes against each other and the backend before anything is measured.
+     *
+     * @throws BenchUsageException naming --shape when the sizes do not fit the op
+     */
+    default void validate(BenchBackend backend, Shape shape, Dtype dtype) {
+    }
+
+    /**
      * Uploads inputs and allocates outputs for one case.
      *
      * @throws BenchUsageException naming --shape when the sizes do not fit the op (heads not a multiple of KV heads...)

@@ -31,10 +31,6 @@ final class ClDecodeCase implements BenchCase {
     private final ClBuffer out;
 
     ClDecodeCase(OpenClBackend backend, InputPlan plan, int b, int h, int kvh, int n, int d, Work work) {
-        if (b != 1) {
-            // The model's kernels attend one sequence's cache, read from offset 0 of its buffers.
-            throw new BenchUsageException("--shape", "b=" + b + ": the OpenCL decode kernels take one sequence (b=1)");
-        }
         this.backend = backend;
         this.b = b;
         this.h = h;

@@ -22,8 +22,8 @@ import java.util.SplittableRandom;
 /** The Java CPU kernels on a fixed pool of worker threads; timed with the wall clock. */
 public final class CpuBackend implements BenchBackend {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    /** Assumed when /sys does not say (containers often hide it): a generous server L3. */
-    private static final long DEFAULT_CACHE = 32L << 20;
+    /** Assumed when /sys does not say (containers often hide it): more than most server L3 slices. */
+    private static final long DEFAULT_CACHE = 64L << 20;
     private static final long BANDWIDTH_BYTES = 512L << 20;
     private static final int CHUNK = 1 << 20;
 
@@ -85,11 +85,12 @@ public final class CpuBackend implements BenchBackend {
      * and {@link MatMul} of a cache-resident 1024 x 1024 f32 matrix by 256 tokens, each best of 5.
      */
     @Override
-    public Ceilings measureCeilings() {
+    public Ceilings measureCeilings(boolean small) {
+        long bandwidthBytes = small ? BANDWIDTH_BYTES / 8 : BANDWIDTH_BYTES;
         double bandwidth;
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment big = arena.allocate(BANDWIDTH_BYTES, 4096);
-            int chunks = (int) (BANDWIDTH_BYTES / CHUNK);
+            MemorySegment big = arena.allocate(bandwidthBytes, 4096);
+            int chunks = (int) (bandwidthBytes / CHUNK);
             threads.parallelFor(chunks, (start, end) -> {
                 for (long o = (long) start * CHUNK; o < (long) end * CHUNK; o += 4) {
                     big.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o, 1f);
@@ -114,11 +115,11 @@ public final class CpuBackend implements BenchBackend {
                     throw new IllegalStateException("bandwidth pass summed " + p + " instead of " + CHUNK / 4);
                 }
             }
-            bandwidth = BANDWIDTH_BYTES / (best / 1e9);
+            bandwidth = bandwidthBytes / (best / 1e9);
         }
-        int rows = 1024;
+        int rows = small ? 256 : 1024;
         int cols = 1024;
-        int batch = 256;
+        int batch = small ? 64 : 256;
         double flops;
         try (Arena arena = Arena.ofShared()) {
             SplittableRandom random = new SplittableRandom(7);
@@ -140,17 +141,16 @@ public final class CpuBackend implements BenchBackend {
             }
             flops = 2.0 * rows * cols * batch / (best / 1e9);
         }
-        double peak = fmaPeak();
+        double peak = fmaPeak(small ? 400_000 : 4_000_000);
         return new Ceilings(bandwidth,
-                String.format(Locale.ROOT, "Vector API sum of 512 MiB on %d threads, best of 5", threads.size()),
+                String.format(Locale.ROOT, "Vector API sum of %d MiB on %d threads, best of 5", bandwidthBytes >> 20, threads.size()),
                 Math.max(peak, flops),
-                String.format(Locale.ROOT, "max of Vector API FMA peak %.1f and MatMul f32 1024x1024x256 %.1f GFLOP/s,"
-                        + " %d threads, best of 5", peak / 1e9, flops / 1e9, threads.size()));
+                String.format(Locale.ROOT, "max of Vector API FMA peak %.1f and MatMul f32 %dx%dx%d %.1f GFLOP/s,"
+                        + " %d threads, best of 5", peak / 1e9, rows, cols, batch, flops / 1e9, threads.size()));
     }
 
     /** FLOP/s of eight independent FMA chains per thread on vectors of the preferred width. */
-    private double fmaPeak() {
-        int iterations = 4_000_000;
+    private double fmaPeak(int iterations) {
         float[] sink = new float[threads.size()];
         long best = Long.MAX_VALUE;
         for (int pass = 0; pass < 6; pass++) {

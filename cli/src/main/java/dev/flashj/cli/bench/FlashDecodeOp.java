@@ -47,18 +47,29 @@ final class FlashDecodeOp implements BenchOp {
     }
 
     @Override
+    public void validate(BenchBackend backend, Shape shape, Dtype dtype) {
+        Shapes.requireGroups(shape.get("h"), shape.get("kvh"));
+        if (backend instanceof OpenClBackend) {
+            if (shape.get("d") > OpenClBackend.MAX_HEAD_DIM) {
+                throw new BenchUsageException("--shape", "d=" + shape.get("d") + " exceeds the " + OpenClBackend.MAX_HEAD_DIM
+                        + " the OpenCL decode kernel is built for");
+            }
+            if (shape.get("b") != 1) {
+                // The model's kernels attend one sequence's cache, read from offset 0 of its buffers.
+                throw new BenchUsageException("--shape", "b=" + shape.get("b") + ": the OpenCL decode kernels take one sequence (b=1)");
+            }
+        }
+    }
+
+    @Override
     public BenchCase prepare(BenchBackend backend, Shape shape, Dtype dtype, InputPlan plan) {
+        validate(backend, shape, dtype);
         int b = shape.get("b");
         int h = shape.get("h");
         int kvh = shape.get("kvh");
         int n = shape.get("n");
         int d = shape.get("d");
-        Shapes.requireGroups(h, kvh);
         if (backend instanceof OpenClBackend cl) {
-            if (d > OpenClBackend.MAX_HEAD_DIM) {
-                throw new BenchUsageException("--shape", "d=" + d + " exceeds the " + OpenClBackend.MAX_HEAD_DIM
-                        + " the OpenCL decode kernel is built for");
-            }
             return new ClDecodeCase(cl, plan, b, h, kvh, n, d, work(b, h, kvh, n, d));
         }
         FlashAttentionSpec spec = FlashAttentionSpec.causalMask();

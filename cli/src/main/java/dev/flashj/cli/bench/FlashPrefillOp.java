@@ -38,13 +38,18 @@ final class FlashPrefillOp implements BenchOp {
     }
 
     @Override
+    public void validate(BenchBackend backend, Shape shape, Dtype dtype) {
+        Shapes.requireGroups(shape.get("h"), shape.get("kvh"));
+    }
+
+    @Override
     public BenchCase prepare(BenchBackend backend, Shape shape, Dtype dtype, InputPlan plan) {
+        validate(backend, shape, dtype);
         int b = shape.get("b");
         int h = shape.get("h");
         int kvh = shape.get("kvh");
         int n = shape.get("n");
         int d = shape.get("d");
-        Shapes.requireGroups(h, kvh);
         double pairs = (double) n * (n + 1) / 2;
         Work work = new Work(4.0 * b * h * d * pairs, 4.0 * b * n * d * (2.0 * h + 2.0 * kvh));
         FlashAttentionSpec spec = FlashAttentionSpec.causalMask();

@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
  * @param random      random inputs
  */
 public record InputPlan(long cacheBytes, long budgetBytes, SplittableRandom random) {
-    static final int MAX_SETS = 64;
+    static final int MAX_SETS = 256;
 
     /** The number of sets of {@code bytesPerSet} each. */
     public int sets(long bytesPerSet) {

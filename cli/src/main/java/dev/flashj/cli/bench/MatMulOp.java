@@ -66,11 +66,16 @@ final class MatMulOp implements BenchOp {
     }
 
     @Override
+    public void validate(BenchBackend backend, Shape shape, Dtype dtype) {
+        Shapes.requireMultiple("k", shape.get("k"), dtype.tensorType().blockSize(), dtype.cliName() + " blocks");
+    }
+
+    @Override
     public BenchCase prepare(BenchBackend backend, Shape shape, Dtype dtype, InputPlan plan) {
+        validate(backend, shape, dtype);
         int m = shape.get("m");
         int k = shape.get("k");
         int n = shape.get("n");
-        Shapes.requireMultiple("k", k, dtype.tensorType().blockSize(), dtype.cliName() + " blocks");
         Work work = new Work(2.0 * m * k * n, dtype.tensorType().bytesFor((long) m * k) + 4.0 * n * (k + m));
         return switch (backend) {
             case CpuBackend cpu -> new CpuMatMulCase(cpu, plan, dtype, m, k, n, work);

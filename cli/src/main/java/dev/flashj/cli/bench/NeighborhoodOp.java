@@ -65,7 +65,18 @@ final class NeighborhoodOp implements BenchOp {
     }
 
     @Override
+    public void validate(BenchBackend backend, Shape shape, Dtype dtype) {
+        if (twoD) {
+            Shapes.requireOddWindow("kh", shape.get("kh"), shape.get("height"), "height");
+            Shapes.requireOddWindow("kw", shape.get("kw"), shape.get("width"), "width");
+        } else {
+            Shapes.requireOddWindow("k", shape.get("k"), shape.get("n"), "n");
+        }
+    }
+
+    @Override
     public BenchCase prepare(BenchBackend backend, Shape shape, Dtype dtype, InputPlan plan) {
+        validate(backend, shape, dtype);
         int b = shape.get("b");
         int h = shape.get("h");
         int d = shape.get("d");
@@ -73,12 +84,6 @@ final class NeighborhoodOp implements BenchOp {
         int width = twoD ? shape.get("width") : shape.get("n");
         int kh = twoD ? shape.get("kh") : 1;
         int kw = twoD ? shape.get("kw") : shape.get("k");
-        if (twoD) {
-            Shapes.requireOddWindow("kh", kh, height, "height");
-            Shapes.requireOddWindow("kw", kw, width, "width");
-        } else {
-            Shapes.requireOddWindow("k", kw, width, "n");
-        }
         NeighborhoodSpec spec = twoD ? NeighborhoodSpec.of2d(kh, kw) : NeighborhoodSpec.of1d(kw);
         int[] qShape = twoD ? new int[]{b, height, width, h, d} : new int[]{b, width, h, d};
         double positions = (double) b * height * width;

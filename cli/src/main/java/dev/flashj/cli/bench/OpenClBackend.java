@@ -147,18 +147,18 @@ public final class OpenClBackend implements BenchBackend {
      * 1024 x 1024 x 128, each best of 5 (a slow matmul kernel must not lower the ceiling).
      */
     @Override
-    public Ceilings measureCeilings() {
-        long bytes = Math.min(256L << 20, device().maxAllocSize() / 2);
+    public Ceilings measureCeilings(boolean small) {
+        long bytes = Math.min(small ? 32L << 20 : 256L << 20, device().maxAllocSize() / 2);
         double bandwidth;
         try (ClBuffer a = context.createBuffer(bytes, "bandwidth source");
              ClBuffer b = context.createBuffer(bytes, "bandwidth target")) {
             queue.fill(a, 1f);
             bandwidth = 2.0 * bytes / (best(() -> queue.copy(a, 0, b, 0, bytes)) / 1e9);
         }
-        double peak = fmaPeak();
-        int rows = 1024;
+        double peak = fmaPeak(small ? 512 : 4096);
+        int rows = small ? 256 : 1024;
         int cols = 1024;
-        int batch = 128;
+        int batch = small ? 32 : 128;
         double matmul;
         SplittableRandom random = new SplittableRandom(7);
         try (ClBuffer w = context.createBuffer(4L * rows * cols, "ceiling weights");
@@ -172,19 +172,18 @@ public final class OpenClBackend implements BenchBackend {
         return new Ceilings(bandwidth,
                 String.format(Locale.ROOT, "device copy of %d MiB (read + write), profiling events, best of 5", bytes >> 20),
                 Math.max(peak, matmul),
-                String.format(Locale.ROOT, "max of FMA peak kernel %.1f and matmul_f32 1024x1024x128 %.1f GFLOP/s,"
-                        + " profiling events, best of 5", peak / 1e9, matmul / 1e9));
+                String.format(Locale.ROOT, "max of FMA peak kernel %.1f and matmul_f32 %dx%dx%d %.1f GFLOP/s,"
+                        + " profiling events, best of 5", peak / 1e9, rows, cols, batch, matmul / 1e9));
     }
 
     /** FLOP/s of {@code fma_peak.cl}: enough work-items to fill every compute unit several times. */
-    private double fmaPeak() {
+    private double fmaPeak(int iterations) {
         String source;
         try (var in = OpenClBackend.class.getResourceAsStream("fma_peak.cl")) {
             source = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         } catch (java.io.IOException | NullPointerException e) {
             throw new IllegalStateException("fma_peak.cl is missing from the class path", e);
         }
-        int iterations = 4096;
         try (ClKernel kernel = context.programFromSource("fma_peak.cl", source, "-cl-std=CL1.2").kernel("fma_peak")) {
             long group = Math.min(kernel.maxWorkGroupSize(), 256);
             long global = group * Math.max(8, 8L * device().computeUnits());

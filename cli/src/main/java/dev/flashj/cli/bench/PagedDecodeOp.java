@@ -50,8 +50,13 @@ final class PagedDecodeOp implements BenchOp {
     }
 
     @Override
-    public BenchCase prepare(BenchBackend backend, Shape shape, Dtype dtype, InputPlan plan) {
+    public void validate(BenchBackend backend, Shape shape, Dtype dtype) {
         Shapes.requireGroups(shape.get("h"), shape.get("kvh"));
+    }
+
+    @Override
+    public BenchCase prepare(BenchBackend backend, Shape shape, Dtype dtype, InputPlan plan) {
+        validate(backend, shape, dtype);
         return new PagedCase((CpuBackend) backend, plan, shape.get("b"), shape.get("h"), shape.get("kvh"), shape.get("n"),
                 shape.get("d"), shape.get("page"));
     }

@@ -48,11 +48,16 @@ final class RopeOp implements BenchOp {
     }
 
     @Override
+    public void validate(BenchBackend backend, Shape shape, Dtype dtype) {
+        Shapes.requireMultiple("d", shape.get("d"), 2, "rotated in pairs");
+    }
+
+    @Override
     public BenchCase prepare(BenchBackend backend, Shape shape, Dtype dtype, InputPlan plan) {
+        validate(backend, shape, dtype);
         int t = shape.get("t");
         int h = shape.get("h");
         int d = shape.get("d");
-        Shapes.requireMultiple("d", d, 2, "rotated in pairs");
         int elements = AttentionOpCase.count(new int[]{t, h, d});
         RopeTable table = RopeTable.create(new RopeConfig(10000f, new RopeScaling.None(), STYLE, d), t);
         // Per element: 4 multiplies and 2 adds per pair; x read and written, the table read.
