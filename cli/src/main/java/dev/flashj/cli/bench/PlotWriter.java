@@ -5,14 +5,19 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
+import java.awt.BasicStroke;
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -87,7 +92,18 @@ final class PlotWriter {
         LogAxis x = new LogAxis(key);
         x.setBase(2);
         x.setSmallestValue(1);
+        // Ticks at whole powers of two, labelled with their values (1024, not 2^10).
+        x.setTickUnit(new NumberTickUnit(1));
+        x.setNumberFormatOverride(new DecimalFormat("0"));
         plot.setDomainAxis(x);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            renderer.setSeriesStroke(i, new BasicStroke(2f));
+        }
+        plot.setRenderer(renderer);
         return chart;
     }
 
@@ -96,8 +112,11 @@ final class PlotWriter {
         for (BenchResult r : rows) {
             data.addValue(100 * r.ceilingFraction(), r.device(), r.op() + " " + r.dtype() + " " + r.shape());
         }
-        return ChartFactory.createBarChart("flashj bench: % of the machine's ceiling (roofline)", "case",
+        JFreeChart chart = ChartFactory.createBarChart("flashj bench: % of the machine's ceiling (roofline)", "case",
                 "% of ceiling", data, PlotOrientation.HORIZONTAL, true, false, false);
+        chart.getCategoryPlot().setBackgroundPaint(Color.WHITE);
+        chart.getCategoryPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
+        return chart;
     }
 
     private static Map<String, String> sizes(String shape) {
