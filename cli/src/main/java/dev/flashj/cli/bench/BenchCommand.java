@@ -61,7 +61,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + " m=4096,k=4096,n=1); sweep with n=1024..16384 or n=1024/3000. Repeatable.")
     private List<String> shapes = new ArrayList<>();
 
-    @Option(names = "--dtype", paramLabel = "TYPE[,TYPE]", split = ",",
+    @Option(names = "--dtype", paramLabel = "TYPE", split = ",",
             description = "Weight types for gemv/gemm: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k (default: per op and device).")
     private List<String> dtypes = new ArrayList<>();
 
@@ -95,7 +95,7 @@ public final class BenchCommand implements Callable<Integer> {
     private Path csv;
 
     @Option(names = "--plot", paramLabel = "FILE.png",
-            description = "Also draw a PNG chart: throughput vs the swept size, or % of ceiling per case.")
+            description = "Also draw a PNG chart: throughput vs the swept size, or %% of ceiling per case.")
     private Path plot;
 
     @Option(names = "--small-ceilings",

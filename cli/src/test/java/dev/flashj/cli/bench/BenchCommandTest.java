@@ -90,6 +90,13 @@ class BenchCommandTest {
     }
 
     @Test
+    void helpDocumentsTheShapeSyntax() {
+        CliRun run = CliRun.flashj("bench", "--help");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("FROM..TO (doubling)") && run.out().contains("or % of ceiling per case"), run.out());
+    }
+
+    @Test
     void listOpsShowsEveryOpWithItsDefaults() {
         CliRun run = CliRun.flashj("bench", "--list-ops");
         assertEquals(0, run.exitCode(), run.toString());
