@@ -85,6 +85,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: one per processor).")
     private int threads;
 
+    @Option(names = "--llc-mib", paramLabel = "MIB",
+            description = "Last-level cache the rotating input sets must outgrow, in MiB (default: from /sys, else 64;"
+                    + " 64 for GPUs). Raise it on CPUs with larger caches.")
+    private int llcMib;
+
     @Option(names = "--seed", paramLabel = "N", description = "Seed of the random inputs (default: ${DEFAULT-VALUE}).")
     private long seed = 42;
 
@@ -144,6 +149,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private TimingPlan timingPlan() {
+        if (llcMib < 0) {
+            throw new BenchUsageException("--llc-mib", "must be positive, was " + llcMib);
+        }
         if (warmup < 0 || warmupSeconds < 0 || minRuns < 1 || maxRuns < minRuns || !(maxSeconds > 0) || threads < 0) {
             throw new BenchUsageException(warmup < 0 ? "--warmup" : warmupSeconds < 0 ? "--warmup-seconds"
                     : minRuns < 1 ? "--min-runs" : maxRuns < minRuns ? "--runs" : threads < 0 ? "--threads" : "--max-seconds",
@@ -196,7 +204,8 @@ public final class BenchCommand implements Callable<Integer> {
                     BenchReport.CeilingSummary.of(ceilings), List.of());
             out.println();
             TextReport.header(out, header);
-            InputPlan inputs = new InputPlan(backend.cacheBytes(), INPUT_BUDGET, new SplittableRandom(seed));
+            long cache = llcMib > 0 ? (long) llcMib << 20 : backend.cacheBytes();
+            InputPlan inputs = new InputPlan(cache, INPUT_BUDGET, new SplittableRandom(seed));
             List<BenchResult> results = new BenchRunner(backend, ceilings, timing, inputs, err).run(planned);
             TextReport.rows(out, results);
             return new BenchReport.DeviceRun(backend.id(), backend.description(), header.ceilings(), results);
