@@ -76,6 +76,9 @@ class BenchCommandTest {
         CliRun shapeAlone = CliRun.flashj("bench", "--shape", "small");
         assertEquals(2, shapeAlone.exitCode(), shapeAlone.toString());
         assertTrue(shapeAlone.err().contains("option '--shape': shapes are per op: give --op too"), shapeAlone.toString());
+        CliRun cache = CliRun.flashj("bench", "--op", "rope", "--llc-mib", "-1");
+        assertEquals(2, cache.exitCode(), cache.toString());
+        assertTrue(cache.err().contains("option '--llc-mib': must be positive, was -1"), cache.toString());
         CliRun device = CliRun.flashj("bench", "--device", "tpu", "--op", "rope", "--shape", "small");
         assertEquals(2, device.exitCode(), device.toString());
         assertTrue(device.err().contains("option '--device': 'tpu' is not auto, cpu, opencl or opencl:P:D"), device.toString());
