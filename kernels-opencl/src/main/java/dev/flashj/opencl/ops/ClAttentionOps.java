@@ -81,6 +81,11 @@ public final class ClAttentionOps implements AttentionOps {
         return device.name();
     }
 
+    /** The queue every op is enqueued on (benchmarks record its events to time ops on the device clock). */
+    public ClQueue queue() {
+        return queue;
+    }
+
     /** Waits for every enqueued op (for timing). */
     public void finish() {
         queue.finish();

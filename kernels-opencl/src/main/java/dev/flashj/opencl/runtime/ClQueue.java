@@ -5,6 +5,8 @@ import dev.flashj.opencl.bind.ClLibrary;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 import static dev.flashj.opencl.bind.ClConstants.CL_TRUE;
@@ -18,6 +20,8 @@ public final class ClQueue implements AutoCloseable {
     private final ClLibrary cl;
     private final MemorySegment queue;
     private boolean released;
+    /** While recording: the events of every kernel launch and buffer copy, for timing whole ops. */
+    private List<ClEvent> recorded;
 
     ClQueue(ClLibrary cl, MemorySegment queue) {
         this.cl = cl;
@@ -80,9 +84,36 @@ public final class ClQueue implements AutoCloseable {
     public void copy(ClBuffer src, long srcOffset, ClBuffer dst, long dstOffset, long bytes) {
         Objects.checkFromIndexSize(srcOffset, bytes, src.byteSize());
         Objects.checkFromIndexSize(dstOffset, bytes, dst.byteSize());
-        check(cl.clEnqueueCopyBuffer(queue, src.handle(), dst.handle(), srcOffset, dstOffset, bytes, 0,
-                MemorySegment.NULL, MemorySegment.NULL), "clEnqueueCopyBuffer",
-                "copying " + bytes + " bytes from " + src.purpose() + " to " + dst.purpose());
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment event = recorded != null ? a.allocate(ValueLayout.ADDRESS) : MemorySegment.NULL;
+            check(cl.clEnqueueCopyBuffer(queue, src.handle(), dst.handle(), srcOffset, dstOffset, bytes, 0,
+                    MemorySegment.NULL, event), "clEnqueueCopyBuffer",
+                    "copying " + bytes + " bytes from " + src.purpose() + " to " + dst.purpose());
+            if (recorded != null) {
+                recorded.add(new ClEvent(cl, event.get(ValueLayout.ADDRESS, 0), "copy to " + dst.purpose()));
+            }
+        }
+    }
+
+    /**
+     * Starts keeping the event of every kernel launch and buffer copy enqueued from now on, so that a
+     * benchmark can time a whole op (several kernels) on the device clock.
+     */
+    public void startRecording() {
+        if (recorded != null) {
+            throw new IllegalStateException("already recording");
+        }
+        recorded = new ArrayList<>();
+    }
+
+    /** Stops recording and hands over the events kept since {@link #startRecording()} (the caller closes them). */
+    public List<ClEvent> stopRecording() {
+        if (recorded == null) {
+            throw new IllegalStateException("not recording");
+        }
+        List<ClEvent> events = recorded;
+        recorded = null;
+        return events;
     }
 
     /**
@@ -111,10 +142,19 @@ public final class ClQueue implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment g = a.allocateFrom(ValueLayout.JAVA_LONG, global);
             MemorySegment l = a.allocateFrom(ValueLayout.JAVA_LONG, local);
-            MemorySegment event = wantEvent ? a.allocate(ValueLayout.ADDRESS) : MemorySegment.NULL;
+            boolean keep = wantEvent || recorded != null;
+            MemorySegment event = keep ? a.allocate(ValueLayout.ADDRESS) : MemorySegment.NULL;
             check(cl.clEnqueueNDRangeKernel(queue, kernel.handle(), global.length, MemorySegment.NULL, g, l, 0,
                     MemorySegment.NULL, event), "clEnqueueNDRangeKernel", "for kernel " + kernel.name());
-            return wantEvent ? new ClEvent(cl, event.get(ValueLayout.ADDRESS, 0), kernel.name()) : null;
+            if (!keep) {
+                return null;
+            }
+            ClEvent launched = new ClEvent(cl, event.get(ValueLayout.ADDRESS, 0), kernel.name());
+            if (wantEvent) {
+                return launched;
+            }
+            recorded.add(launched);
+            return null;
         }
     }
 

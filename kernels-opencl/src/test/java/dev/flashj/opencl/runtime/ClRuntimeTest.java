@@ -75,6 +75,33 @@ class ClRuntimeTest {
     }
 
     @Test
+    void recordingKeepsTheEventsOfLaunchesAndCopiesInOrder() {
+        ClProgram program = context.programFromSource("scale", SCALE, "-cl-std=CL1.2");
+        try (ClBuffer a = context.createBuffer(4L * 16, "in");
+             ClBuffer b = context.createBuffer(4L * 16, "out");
+             ClKernel k = program.kernel("scale")) {
+            queue.writeFloats(a, 0, new float[16]);
+            k.arg(0, a).arg(1, b).arg(2, 2f).arg(3, 16);
+            queue.startRecording();
+            queue.run(k, new long[]{16}, new long[]{1});
+            queue.copy(b, 0, a, 0, 64);
+            java.util.List<ClEvent> events = queue.stopRecording();
+            assertEquals(2, events.size());
+            try {
+                // Profiling info exists only once a command completed: wait for both first.
+                events.forEach(ClEvent::await);
+                long firstEnd = events.get(0).profile(dev.flashj.opencl.bind.ClConstants.CL_PROFILING_COMMAND_END);
+                long secondStart = events.get(1).profile(dev.flashj.opencl.bind.ClConstants.CL_PROFILING_COMMAND_START);
+                assertTrue(events.get(0).elapsedNanos() >= 0 && secondStart >= firstEnd, "in-order queue");
+            } finally {
+                events.forEach(ClEvent::close);
+            }
+            queue.run(k, new long[]{16}, new long[]{1});
+            assertThrows(IllegalStateException.class, queue::stopRecording, "nothing recorded after the stop");
+        }
+    }
+
+    @Test
     void buildFailureShowsTheBuildLog() {
         FlashjException e = assertThrows(FlashjException.class, () -> context.programFromSource("broken",
                 "__kernel void broken(__global float* x) { x[0] = undeclared_thing; }", ""));
