@@ -28,8 +28,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class MatMulParityTest {
     private static final double RELATIVE_TOLERANCE = 1e-5;
-    private static final int[] ROWS = {1, 7, 33, 257};
-    private static final int[] BATCHES = {1, 3, 17};
+    private static final int[] ROWS = {1, 6, 7, 33, 257};
+    private static final int[] BATCHES = {1, 3, 5, 17, 64};
 
     private static CpuThreads serial;
     private static CpuThreads three;
