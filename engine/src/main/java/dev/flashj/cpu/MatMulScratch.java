@@ -5,8 +5,11 @@ package dev.flashj.cpu;
  * buffers have reached the model's sizes.
  */
 final class MatMulScratch {
+    /** Floats in {@link #lanes()}: a vector's lanes, and at least 16 (the per-super-block scales of the k-quant kernels). */
+    static final int LANES = Math.max(16, QuantVectors.L);
+
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][]{
-            new float[0], new float[0], new float[QuantVectors.L], new float[FloatTile.ROWS * FloatTile.TOKENS * QuantVectors.L],
+            new float[0], new float[0], new float[LANES], new float[FloatTile.ROWS * FloatTile.TOKENS * QuantVectors.L],
             new float[FloatTile.ROWS * FloatTile.TOKENS], new float[0], new float[0], new float[0]});
 
     private MatMulScratch() {
@@ -27,7 +30,7 @@ final class MatMulScratch {
         return get(1, n);
     }
 
-    /** A buffer of {@link QuantVectors#L} floats for lane sums. */
+    /** A buffer of {@link #LANES} floats for lane sums and per-block scales. */
     static float[] lanes() {
         return BUFFERS.get()[2];
     }
