@@ -35,7 +35,8 @@ import java.util.SplittableRandom;
  * model, so the weights come from memory, not cache); GB/s counts weight bytes. The compute
  * ceiling is what the kernel manages on cache-resident weights per thread of CPU time, times the
  * thread count: when it is below the read bandwidth, the kernel, not memory, is the limit. Batch
- * 16 and 64: prefills of 16 and 64 tokens, in GFLOP/s. Each figure is the best of several passes after a
+ * 16 and 64: prefills of 16 and 64 tokens, in GFLOP/s; the CPU-time column is one thread's batch-64
+ * FLOP/s per second of its CPU time, times the thread count (like the ceiling). Each figure is the best of several passes after a
  * warm-up; on a machine shared with other work, expect noise.
  */
 public final class MatVecBandwidth {
@@ -74,14 +75,15 @@ public final class MatVecBandwidth {
                     threadCount, bandwidthBefore / 1e9, bandwidthAfter / 1e9);
             System.out.printf(Locale.ROOT, "parallelFor handoff (empty chunks, %d threads): %.2f µs per call%n%n", threadCount, callMicros);
             System.out.println("| type | rows × cols | matvec GB/s | read GB/s | % of read bandwidth | matvec rows/s | compute ceiling GB/s"
-                    + " | batch-16 GFLOP/s | batch-64 GFLOP/s |");
-            System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+                    + " | batch-16 GFLOP/s | batch-64 GFLOP/s | batch-64 CPU-time GFLOP/s |");
+            System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
             for (int i = 0; i < results.size(); i++) {
                 Result r = results.get(i);
                 String[] name = rowsOut.get(i).split("\\|");
-                System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.0f%% | %.3g | %.1f | %.1f | %.1f |%n", name[0], name[1],
+                System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.0f%% | %.3g | %.1f | %.1f | %.1f | %.1f |%n", name[0], name[1],
                         r.bytesPerSecond / 1e9, r.readBandwidth / 1e9, 100 * r.bytesPerSecond / r.readBandwidth, r.rowsPerSecond,
-                        r.ceilingBytesPerSecondPerThread * threadCount / 1e9, r.batch16Flops / 1e9, r.batch64Flops / 1e9);
+                        r.ceilingBytesPerSecondPerThread * threadCount / 1e9, r.batch16Flops / 1e9, r.batch64Flops / 1e9,
+                        r.batch64CpuFlopsPerThread * threadCount / 1e9);
             }
         }
     }
@@ -99,10 +101,11 @@ public final class MatVecBandwidth {
     /**
      * Matrix-vector weight bytes per second and rows per second (wall clock, all threads); the
      * compute ceiling (weight bytes per second of one thread's CPU time on a cache-resident
-     * slice, so neither memory nor other processes on the machine limit it); batch-16 and batch-64 FLOP/s.
+     * slice, so neither memory nor other processes on the machine limit it); batch-16 and batch-64 FLOP/s
+     * (wall clock, all threads); batch-64 FLOP/s of one thread's CPU time (robust to other jobs on the machine).
      */
     private record Result(double bytesPerSecond, double readBandwidth, double rowsPerSecond, double ceilingBytesPerSecondPerThread,
-                          double batch16Flops, double batch64Flops) {
+                          double batch16Flops, double batch64Flops, double batch64CpuFlopsPerThread) {
     }
 
     /** A 1 GiB off-heap segment of ones, touched so that its pages exist. */
@@ -212,7 +215,8 @@ public final class MatVecBandwidth {
 
             double batch16 = batchFlops(threads, weights, x, out, 16);
             double batch64 = batchFlops(threads, weights, x, out, 64);
-            return new Result(bytes / bestVec, bestRead, rows / bestVec, computeCeiling(type, first, rows, cols, x), batch16, batch64);
+            return new Result(bytes / bestVec, bestRead, rows / bestVec, computeCeiling(type, first, rows, cols, x), batch16, batch64,
+                    prefillCpuFlops(weights.getFirst(), x));
         }
     }
 
@@ -231,6 +235,28 @@ public final class MatVecBandwidth {
         }
         return 2.0 * w0.rows() * w0.cols() * batch / best;
     }
+    /**
+     * FLOP/s of a 64-token prefill on one thread, per second of that thread's CPU time (best of
+     * several passes after a warm-up): time slices lost to other jobs do not count.
+     */
+    private static double prefillCpuFlops(Tensor w, float[] x) {
+        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        int batch = 64;
+        float[] out = new float[batch * (int) w.rows()];
+        try (CpuThreads one = new CpuThreads(1)) {
+            double best = 0;
+            for (int pass = 0; pass < 6; pass++) {
+                long t0 = cpu.getCurrentThreadCpuTime();
+                MatMul.matmul(one, w, x, 0, batch, out, 0);
+                long t1 = cpu.getCurrentThreadCpuTime();
+                if (pass >= 2 && t1 > t0) {
+                    best = Math.max(best, 2.0 * w.rows() * w.cols() * batch / ((t1 - t0) / 1e9));
+                }
+            }
+            return best;
+        }
+    }
+
     /** Weight bytes per second of CPU time for one thread over the first rows of a matrix (256 KiB or less: cache-resident). */
     private static double computeCeiling(TensorType type, MemorySegment data, int rows, int cols, float[] x) {
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();

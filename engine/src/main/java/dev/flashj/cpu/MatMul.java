@@ -11,11 +11,12 @@ import java.util.Objects;
  * Weight matrix times a batch of activations on the CPU, with Vector API kernels that read the
  * weights in place from their (read-only, possibly unaligned) mapped segment.
  *
- * <p>Rows are split into one contiguous range per thread. With one token (decoding) the work is
- * bound by memory bandwidth, so each weight byte is read once and dotted straight from its
- * encoded form. With several tokens (prefill) each weight row is decoded once into a per-thread
- * float buffer and reused by a tile of tokens whose activations stay in cache, four tokens per
- * pass over the row.
+ * <p>With one token (decoding) the work is bound by memory bandwidth: rows are split into one
+ * contiguous range per thread, and each weight byte is read once and dotted straight from its
+ * encoded form ({@link DotKernel#dot}). With several tokens (prefill) the rows are grouped in
+ * panels of {@link FloatTile#ROWS}, split across threads by whole panels; each panel is decoded to
+ * floats once per tile of tokens whose activations stay in cache, and the register-tiled
+ * {@link FloatTile} kernel multiplies it with {@link FloatTile#TOKENS} tokens at a time.
  *
  * <p>Supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q8_K. Activations
  * are kept in float (llama.cpp quantizes them to 8 bits; the Vector API has no byte dot-product
