@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * element the kernel forgets fails. Tolerance: |got - ref| <= 1e-5 * sum|w*x| + 1e-6 — float
  * rounding of the accumulation (the kernels keep activations in float, no 8-bit quantization).
  * Row counts leave 1, 2 and 3 rows in the last 4-row prefill panel; batches leave 1 and 3 tokens in
- * the last 4-token group, and 64 tokens of the widest rows span two token tiles.
+ * the last 4-token group; rows of 32768 columns split a batch of 17 into token tiles of 8, 8 and 1.
  */
 class MatMulParityTest {
     private static final double RELATIVE_TOLERANCE = 1e-5;
@@ -59,6 +59,14 @@ class MatMulParityTest {
                 }
             }
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"F16", "Q4_0", "Q4_K"})
+    void longRowsSplitTheBatchIntoTokenTiles(TensorType type) {
+        int cols = 32768;
+        assertEquals(8, MatMul.TILE_BYTES / (4 * cols), "the tile these shapes are meant to exercise");
+        check(type, 7, cols, 17, new Random(type.ordinal()));
     }
 
     private static int[] columnsFor(TensorType type) {
