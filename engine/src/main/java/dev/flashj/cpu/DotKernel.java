@@ -11,10 +11,8 @@ interface DotKernel {
     /**
      * The dot product of the row at byte {@code rowOffset} with {@code x[xOffset, xOffset + cols)}.
      * {@code blockSums[blockSumsOffset + k]} is the sum of {@code x} over the k-th 32-element block;
-     * it is only filled for kernels whose {@link #needsBlockSums()} is true, and is followed by at least
-     * {@link QuantVectors#L} spare floats (a kernel may load a vector that starts at a super-block's sums).
-     * {@code lanes} is scratch of {@link MatMulScratch#LANES} floats for the final, fixed-order lane sum
-     * and per-block scales.
+     * it is only filled for kernels whose {@link #needsBlockSums()} is true. {@code lanes} is scratch
+     * of {@link MatMulScratch#LANES} floats for the final, fixed-order lane sum and per-block scales.
      */
     float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset, int cols,
               float[] lanes);

@@ -76,7 +76,8 @@ final class DotQ4K implements DotKernel {
             // lanes[0, 8): dmin * min_k, lanes[8, 16): d * scale_k; the FMAs below broadcast from there.
             FloatVector scaled = ((FloatVector) sixBits.convertShape(VectorOperators.I2F, F, 0)).mul(factor);
             scaled.intoArray(lanes, 0);
-            minAcc = minAcc.add(scaled.mul(FloatVector.fromArray(F, blockSums, blockSumsOffset + 8 * sb)), MIN_LANES);
+            // Masked load: only this super-block's eight sums are read, so the array may end right after them.
+            minAcc = minAcc.add(scaled.mul(FloatVector.fromArray(F, blockSums, blockSumsOffset + 8 * sb, MIN_LANES)), MIN_LANES);
             for (int j = 0; j < 4; j++) {
                 long q = p + 16 + 32 * j;
                 int xj = xOffset + 256 * sb + 64 * j;

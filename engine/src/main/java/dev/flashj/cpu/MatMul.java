@@ -147,8 +147,7 @@ public final class MatMul {
     /** Sums of x over each 32-element block, for kernels with a per-block min term. */
     private static float[] blockSums(float[] x, int xOffset, int cols) {
         int blocks = cols / 32;
-        // Spare room after the last sum: the Q4_K kernel loads a whole vector from each super-block's eight.
-        float[] sums = MatMulScratch.sums(blocks + QuantVectors.L);
+        float[] sums = MatMulScratch.sums(blocks);
         for (int k = 0; k < blocks; k++) {
             float s = 0;
             for (int i = 0; i < 32; i++) {
