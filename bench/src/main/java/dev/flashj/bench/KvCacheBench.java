@@ -2,20 +2,14 @@ package dev.flashj.bench;
 
 import dev.flashj.cpu.CpuThreads;
 import dev.flashj.cpu.Ops;
-import dev.flashj.format.gguf.GgufArray;
-import dev.flashj.format.gguf.GgufValueType;
 import dev.flashj.format.gguf.GgufWriter;
 import dev.flashj.kv.EvictionPolicy;
 import dev.flashj.kv.KvBudget;
-import dev.flashj.model.LlamaTensorNames;
 import dev.flashj.model.ModelLoader;
 import dev.flashj.model.cpu.CpuLlamaModel;
 import dev.flashj.model.cpu.CpuLlamaSession;
-import dev.flashj.tensor.TensorType;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -125,60 +119,7 @@ public final class KvCacheBench {
     }
 
     static void writeModel(Path path, int context) {
-        String a = "llama";
-        GgufWriter w = new GgufWriter()
-                .putString("general.architecture", a)
-                .putString("general.name", "flashj kv benchmark (random weights)")
-                .putUInt32(a + ".embedding_length", DIM)
-                .putUInt32(a + ".block_count", LAYERS)
-                .putUInt32(a + ".feed_forward_length", HIDDEN)
-                .putUInt32(a + ".attention.head_count", HEADS)
-                .putUInt32(a + ".attention.head_count_kv", KV_HEADS)
-                .putUInt32(a + ".context_length", context)
-                .putFloat32(a + ".attention.layer_norm_rms_epsilon", 1e-5f)
-                .putFloat32(a + ".rope.freq_base", 10000f)
-                .putString("tokenizer.ggml.model", "llama");
-        String[] tokens = new String[VOCAB];
-        float[] scores = new float[VOCAB];
-        long[] types = new long[VOCAB];
-        for (int i = 0; i < VOCAB; i++) {
-            tokens[i] = i == 0 ? "<unk>" : i == 1 ? "<s>" : i == 2 ? "</s>" : "▁t" + i;
-            scores[i] = -i;
-            types[i] = i < 3 ? (i == 0 ? 2 : 3) : 1;
-        }
-        w.putArray("tokenizer.ggml.tokens", new GgufArray(GgufValueType.STRING, tokens))
-                .putArray("tokenizer.ggml.scores", new GgufArray(GgufValueType.FLOAT32, scores))
-                .putArray("tokenizer.ggml.token_type", new GgufArray(GgufValueType.INT32, types))
-                .putUInt32("tokenizer.ggml.bos_token_id", 1)
-                .putUInt32("tokenizer.ggml.eos_token_id", 2)
-                .putUInt32("tokenizer.ggml.unknown_token_id", 0);
-        Random rnd = new Random(42);
-        add(w, rnd, LlamaTensorNames.TOKEN_EMBEDDING, 1.0, 0, VOCAB, DIM);
-        add(w, rnd, LlamaTensorNames.OUTPUT_NORM, 0.1, 1, DIM);
-        add(w, rnd, LlamaTensorNames.OUTPUT, 1 / Math.sqrt(DIM), 0, VOCAB, DIM);
-        for (int l = 0; l < LAYERS; l++) {
-            add(w, rnd, LlamaTensorNames.attentionNorm(l), 0.1, 1, DIM);
-            add(w, rnd, LlamaTensorNames.query(l), 2 / Math.sqrt(DIM), 0, DIM, DIM);
-            add(w, rnd, LlamaTensorNames.key(l), 2 / Math.sqrt(DIM), 0, KV_HEADS * HEAD_DIM, DIM);
-            add(w, rnd, LlamaTensorNames.value(l), 1 / Math.sqrt(DIM), 0, KV_HEADS * HEAD_DIM, DIM);
-            add(w, rnd, LlamaTensorNames.attentionOutput(l), 1 / Math.sqrt(DIM), 0, DIM, DIM);
-            add(w, rnd, LlamaTensorNames.ffnNorm(l), 0.1, 1, DIM);
-            add(w, rnd, LlamaTensorNames.ffnGate(l), 1 / Math.sqrt(DIM), 0, HIDDEN, DIM);
-            add(w, rnd, LlamaTensorNames.ffnUp(l), 1 / Math.sqrt(DIM), 0, HIDDEN, DIM);
-            add(w, rnd, LlamaTensorNames.ffnDown(l), 1 / Math.sqrt(HIDDEN), 0, DIM, HIDDEN);
-        }
-        w.write(path);
-    }
-
-    private static void add(GgufWriter w, Random rnd, String name, double scale, double mean, long... shape) {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        ByteBuffer b = ByteBuffer.allocate((int) n * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < n; i++) {
-            b.putFloat((float) (mean + scale * rnd.nextGaussian()));
-        }
-        w.addTensor(name, TensorType.F32, shape, b.array());
+        RandomLlamaFile.write(path, new RandomLlamaFile.Shape(DIM, HIDDEN, LAYERS, HEADS, KV_HEADS, VOCAB), context,
+                "flashj kv benchmark (random weights)");
     }
 }

@@ -18,20 +18,30 @@ public final class DeviceOptions {
     private int threads;
 
     @Option(names = "--device", paramLabel = "DEVICE",
-            description = "auto, cpu, cuda, opencl (first GPU, else first device) or opencl:P:D (platform P,"
+            description = "auto, cpu, cuda or cuda:N (GPU N), opencl (first GPU, else first device) or opencl:P:D (platform P,"
                     + " device D; see 'flashj devices'). Default: auto = CUDA, then an OpenCL GPU, then the CPU.")
     void setDevice(String value) {
         try {
             int colon = value.indexOf(':');
             device = Device.parse(colon < 0 ? value : value.substring(0, colon));
             address = colon < 0 ? "" : value.substring(colon + 1);
-            if (!address.isEmpty() && (device != Device.OPENCL || !address.matches("\\d+:\\d+"))) {
-                throw new FlashjException("'" + value + "': a device address is written opencl:P:D (two numbers)");
+            if (colon >= 0 && !validAddress(device, address)) {
+                throw new FlashjException("'" + value + "': a device address is written cuda:N (one number)"
+                        + " or opencl:P:D (two numbers)");
             }
         } catch (FlashjException e) {
             throw new ParameterException(spec.commandLine(),
                     "Invalid value for option '--device': " + e.getMessage());
         }
+    }
+
+    /** cuda:N (the N-th GPU) or opencl:P:D; other backends take no address. */
+    static boolean validAddress(Device device, String address) {
+        return switch (device) {
+            case CUDA -> address.matches("\\d{1,4}");
+            case OPENCL -> address.matches("\\d+:\\d+");
+            default -> false;
+        };
     }
 
     @Option(names = "--threads", paramLabel = "N",
@@ -48,7 +58,7 @@ public final class DeviceOptions {
         return device;
     }
 
-    /** "" for the backend's default device, else "P:D". */
+    /** "" for the backend's default device, else "N" (cuda) or "P:D" (opencl). */
     public String address() {
         return address;
     }

@@ -10,6 +10,7 @@ import dev.flashj.api.LoadOptions;
 import dev.flashj.api.Model;
 import dev.flashj.api.Timings;
 import dev.flashj.kv.EvictionPolicy;
+import dev.flashj.kv.KvBudget;
 import dev.flashj.sampling.SamplingParams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,6 +20,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -30,7 +32,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code flashj generate}: continues a prompt. The continuation alone goes to stdout, flushed per
  * token and ended with a newline; what was loaded, where it runs and the speed go to stderr.
- * With {@code --json}, stdout gets one JSON object instead.
+ * With {@code --json}, stdout gets one JSON object instead. With {@code --prompts FILE} every line of
+ * the file is generated in one batch ({@link PromptBatch}).
  */
 @Command(name = "generate", sortOptions = false,
         description = "Continue a prompt: stream the generated text to stdout (details and speed on stderr).")
@@ -42,9 +45,22 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     private ModelOptions modelOptions;
 
-    @Option(names = {"-p", "--prompt"}, required = true, paramLabel = "TEXT",
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
             description = "The text to continue (BOS is added when the model expects it).")
     private String prompt;
+
+    @Option(names = "--prompts", paramLabel = "FILE",
+            description = "Continue every line of FILE (blank lines skipped) as one batch; prints each result"
+                    + " (with --json one object per line). Backends without batching run them in turn.")
+    private Path promptsFile;
+
+    @Option(names = "--batch", paramLabel = "N",
+            description = "With --prompts: most sequences decoded together. Default: 16.")
+    private Integer maxBatch;
+
+    @Option(names = "--kv-pool-tokens", paramLabel = "N",
+            description = "KV cache shared by all sequences, in tokens per layer (CPU). Default: half the free heap.")
+    private Long kvPoolTokens;
 
     private int maxTokens = GenerationRequest.DEFAULT_MAX_TOKENS;
 
@@ -80,7 +96,8 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "snapkv: observation window (default 32); window and prefixkv: recent tokens kept.")
     private Integer kvWindow;
 
-    @Option(names = "--json", description = "Print one JSON object (token ids, text, finish reason, timings, KV bytes).")
+    @Option(names = "--json", description = "Print one JSON object (token ids, text, finish reason, timings, KV bytes); with --prompts one"
+                    + " object per line.")
     private boolean json;
 
     EvictionPolicy kvPolicy() {
@@ -104,11 +121,39 @@ public final class GenerateCommand implements Callable<Integer> {
         if (stopStrings.stream().anyMatch(String::isEmpty)) {
             throw new ParameterException(spec.commandLine(), "Invalid value for option '--stop': must not be empty");
         }
+        if ((prompt == null) == (promptsFile == null)) {
+            throw new ParameterException(spec.commandLine(), "Give exactly one of '--prompt' and '--prompts'");
+        }
+        if (maxBatch != null && (maxBatch < 1 || promptsFile == null)) {
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--batch': must be >= 1 and"
+                    + " used with '--prompts', was " + maxBatch);
+        }
+        if (kvPoolTokens != null && kvPoolTokens < 1) {
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--kv-pool-tokens': must be"
+                    + " >= 1, was " + kvPoolTokens);
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SamplingParams sampling = samplingOptions.toParams();
         EvictionPolicy policy = kvPolicy();
-        try (Model model = Flashj.load(modelOptions.model(), loadOptions(modelOptions, deviceOptions))) {
+        LoadOptions options = loadOptions(modelOptions, deviceOptions);
+        if (kvPoolTokens != null) {
+            options = options.withKvBudget(KvBudget.tokens(kvPoolTokens));
+        }
+        if (promptsFile != null) {
+            if (!(policy instanceof EvictionPolicy.None)) {
+                throw new ParameterException(spec.commandLine(), "'--kv-policy " + kvPolicy
+                        + "' cannot be used with '--prompts': batched generation keeps every KV entry");
+            }
+            List<String> prompts = PromptBatch.readPrompts(spec.commandLine(), promptsFile);
+            if (maxBatch != null) {
+                options = options.withMaxBatch(maxBatch);
+            }
+            GenerationRequest template = GenerationRequest.builder("").maxTokens(maxTokens).sampling(sampling)
+                    .stop(stopStrings).build();
+            return PromptBatch.run(options, modelOptions.model(), prompts, template, json, out, err);
+        }
+        try (Model model = Flashj.load(modelOptions.model(), options)) {
             describeModel(err, model);
             err.println("sampling: " + sampling.describe());
             err.flush();

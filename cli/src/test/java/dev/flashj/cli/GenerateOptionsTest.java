@@ -39,6 +39,9 @@ class GenerateOptionsTest {
             "--device|tpu|--device",
             "--device|cpu:0:0|--device",
             "--device|opencl:x|--device",
+            "--device|cuda:x|--device",
+            "--device|cuda:0:1|--device",
+            "--device|cpu:0|--device",
             "--temperature|abc|--temperature"})
     void outOfRangeOptionIsAUsageErrorNamingIt(String option, String value, String named) {
         CliRun r = generate("-m", "model.gguf", "-p", "hi", option, value);
@@ -78,6 +81,18 @@ class GenerateOptionsTest {
         CliRun r = generate("-m", model, "-p", "hi", "--device", "cuda");
         assertEquals(1, r.exitCode(), r::toString);
         assertTrue(r.err().contains("the cuda backend is not available: "), r::toString);
+    }
+
+    @Test
+    void cudaDeviceAddressIsAcceptedAndAnUnusableGpuSaysWhy() {
+        String model = TestData.require("stories260K.gguf").toString();
+        CliRun r = generate("-m", model, "-p", "hi", "--device", "cuda:0");
+        // A usage error would exit 2; without a usable GPU this is a runtime failure naming the reason.
+        if (r.exitCode() != 0) {
+            assertEquals(1, r.exitCode(), r::toString);
+            assertTrue(r.err().contains("the cuda backend is not available: ")
+                    || r.err().contains("the cuda backend cannot use cuda:0"), r::toString);
+        }
     }
 
     @Test

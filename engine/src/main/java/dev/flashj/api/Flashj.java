@@ -36,6 +36,7 @@ public final class Flashj {
         // from here the backend owns the file: it closes it with the model, or when loading fails
         ModelBackends.Loaded loaded = ModelBackends.load(file, options);
         int context = options.effectiveContext(loaded.model().config().contextLength());
-        return new Model(file, loaded.model(), loaded.resources(), loaded.deviceDescription(), context);
+        return new Model(file, loaded.model(), loaded.resources(), loaded.deviceDescription(), context,
+                options.effectiveMaxBatch());
     }
 }

@@ -1,12 +1,8 @@
 package dev.flashj.api;
 
 import dev.flashj.FlashjException;
-import dev.flashj.sampling.Sampler;
-import dev.flashj.tokenizer.Tokenizer;
 
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -25,16 +21,10 @@ import java.util.stream.StreamSupport;
 public final class Generation implements Iterator<GeneratedToken>, AutoCloseable {
     private final Session session;
     private final boolean ownsSession;
-    private final Tokenizer tokenizer;
     private final int[] promptTokens;
-    private final int maxTokens;
-    private final Sampler sampler;
-    private final Tokenizer.StreamDecoder decoder;
-    private final StopStringFilter stopFilter;
+    private final Continuation continuation;
     private final int[] single = new int[1];
 
-    private final List<Integer> generated = new ArrayList<>();
-    private final StringBuilder text = new StringBuilder();
     private volatile boolean cancelRequested;
     private boolean started;
     private GeneratedToken lookahead;
@@ -49,19 +39,9 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
     Generation(Session session, boolean ownsSession, int[] promptTokens, GenerationRequest request) {
         this.session = session;
         this.ownsSession = ownsSession;
-        this.tokenizer = session.model().tokenizer();
         this.promptTokens = promptTokens;
-        this.maxTokens = request.maxTokens();
-        this.sampler = new Sampler(request.sampling(), session.model().config().vocabSize());
-        this.decoder = tokenizer.newStreamDecoder();
-        // the decoder sees the last prompt token first (its text is not output), so it knows whether
-        // the continuation starts the text (after a lone BOS, a SentencePiece leading space is dropped)
-        decoder.append(promptTokens[promptTokens.length - 1]);
-        this.stopFilter = new StopStringFilter(request.stopStrings());
-        int penaltyWindow = request.sampling().repeatLastN();
-        for (int i = Math.max(0, promptTokens.length - penaltyWindow); i < promptTokens.length; i++) {
-            sampler.accept(promptTokens[i]);
-        }
+        this.continuation = new Continuation(session.model().tokenizer(), session.model().config().vocabSize(),
+                promptTokens, request, session.contextLength());
     }
 
     /** Bytes of KV cache after the last model pass (see {@link Session#kvBytes()}). */
@@ -144,55 +124,24 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
                 decodeNanos += System.nanoTime() - t0;
             }
             long t0 = System.nanoTime();
-            int token = sampler.sample(logits);
-            sampler.accept(token);
+            GeneratedToken token = continuation.next(logits);
             decodeNanos += System.nanoTime() - t0;
-            previousToken = token;
-            generated.add(token);
-            return new GeneratedToken(token, textAfter(token));
+            previousToken = token.id();
+            if (continuation.finishReason() != null) {
+                finish(continuation.finishReason());
+            }
+            return token;
         } catch (RuntimeException e) {
             abandon();
             throw e;
         }
     }
 
-    /** Decides whether {@code token} ends the generation and returns the text it releases. */
-    private String textAfter(int token) {
-        if (tokenizer.isEndOfGeneration(token)) {
-            String rest = stopFilter.append(decoder.flush()) + stopFilter.flush();
-            return finishWith(stopFilter.stopped() ? FinishReason.STOP_STRING : FinishReason.STOP_TOKEN, rest);
-        }
-        String released = stopFilter.append(decoder.append(token));
-        if (stopFilter.stopped()) {
-            return finishWith(FinishReason.STOP_STRING, released);
-        }
-        if (generated.size() >= maxTokens) {
-            return finishWith(FinishReason.LENGTH, released + endOfText());
-        }
-        if (session.cachedTokens() >= session.contextLength()) {
-            return finishWith(FinishReason.CONTEXT, released + endOfText());
-        }
-        text.append(released);
-        return released;
-    }
-
-    /** Text still inside the decoder or the stop filter, at a natural end. */
-    private String endOfText() {
-        String tail = stopFilter.append(decoder.flush());
-        return stopFilter.stopped() ? tail : tail + stopFilter.flush();
-    }
-
-    private String finishWith(FinishReason reason, String lastText) {
-        text.append(lastText);
-        finish(reason);
-        return lastText;
-    }
-
     private void finish(FinishReason reason) {
         finishReason = reason;
-        int[] ids = generated.stream().mapToInt(Integer::intValue).toArray();
-        result = new GenerationResult(promptTokens, ids, text.toString(), reason,
-                new Timings(promptEvaluated, promptNanos / 1e6, ids.length, decodeNanos / 1e6));
+        continuation.finish(reason);
+        result = continuation.result(new Timings(promptEvaluated, promptNanos / 1e6, continuation.generatedCount(),
+                decodeNanos / 1e6));
         session.generationEnded(this);
         if (ownsSession) {
             session.close();

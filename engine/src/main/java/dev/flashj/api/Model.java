@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
@@ -30,13 +31,21 @@ public final class Model implements AutoCloseable {
     private final AutoCloseable backendResources;
     private final String deviceDescription;
     private final int contextLength;
+    private final int maxBatch;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    private BatchRunner batchRunner; // started by the first submit
     /** Model passes hold the read lock; close takes the write lock, so it never frees memory in use. */
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
     Model(ModelFile file, LanguageModel languageModel, AutoCloseable backendResources, String deviceDescription,
           int contextLength) {
+        this(file, languageModel, backendResources, deviceDescription, contextLength, LoadOptions.DEFAULT_MAX_BATCH);
+    }
+
+    Model(ModelFile file, LanguageModel languageModel, AutoCloseable backendResources, String deviceDescription,
+          int contextLength, int maxBatch) {
+        this.maxBatch = maxBatch;
         this.file = file;
         this.languageModel = languageModel;
         this.backendResources = backendResources;
@@ -141,9 +150,93 @@ public final class Model implements AutoCloseable {
         }
     }
 
+    /**
+     * Queues a generation to run with others: on a backend with batched decoding (the CPU) up to
+     * {@code maxBatch} requests decode together, each exactly as it would alone (same tokens for the
+     * same sampling settings and seed); elsewhere they run one after another. New requests join
+     * between steps. The KV cache is the model's shared budget: a request that does not fit waits, and
+     * a running one may be preempted and later recomputed (see {@link BatchHandle#events()}).
+     * Requests keep their whole KV cache: a {@link GenerationRequest#kvPolicy()} other than none is
+     * rejected.
+     */
+    public BatchHandle submit(GenerationRequest request) {
+        return submit(request, (id, text) -> { });
+    }
+
+    /** As {@link #submit(GenerationRequest)}, giving each token to {@code listener} on the batch thread. */
+    public BatchHandle submit(GenerationRequest request, TokenListener listener) {
+        if (!(request.kvPolicy() instanceof EvictionPolicy.None)) {
+            throw new FlashjException("batched generation keeps every KV entry; the KV policy " + request.kvPolicy()
+                    + " needs Model.generate");
+        }
+        int[] prompt = encode(request);
+        if (prompt.length == 0) {
+            throw new FlashjException("the prompt is empty and the tokenizer adds no BOS: nothing to run");
+        }
+        if (prompt.length > contextLength) {
+            throw new FlashjException("the prompt has " + prompt.length + " tokens but the context holds "
+                    + contextLength);
+        }
+        int capacity = (int) Math.min(contextLength, (long) prompt.length + request.maxTokens());
+        return batchRunner().submit(request, prompt, capacity, listener);
+    }
+
+    /**
+     * Generates every request, batched where the backend can, and returns the results in order.
+     *
+     * @throws FlashjException for the first request that failed (the others still ran)
+     */
+    public List<GenerationResult> generateBatch(List<GenerationRequest> requests) {
+        List<BatchHandle> handles = new ArrayList<>();
+        for (GenerationRequest r : requests) {
+            handles.add(submit(r));
+        }
+        List<GenerationResult> results = new ArrayList<>();
+        RuntimeException failure = null;
+        for (BatchHandle h : handles) {
+            try {
+                results.add(h.result().join());
+            } catch (CompletionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException re ? re
+                            : new FlashjException("batched generation failed: " + e.getCause(), e.getCause());
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return results;
+    }
+
+    /** Whether {@link #submit} decodes requests together on this backend (false: one after another). */
+    public boolean supportsBatching() {
+        return batchRunner().batching();
+    }
+
+    private synchronized BatchRunner batchRunner() {
+        requireOpen();
+        if (batchRunner == null) {
+            batchRunner = new BatchRunner(this, languageModel, maxBatch);
+        }
+        return batchRunner;
+    }
+
     /** Frees the model and every open session; waits for running model passes. Idempotent. */
     @Override
     public void close() {
+        BatchRunner runner;
+        synchronized (this) {
+            runner = batchRunner;
+        }
+        if (runner != null) {
+            if (runner.isBatchThread()) {
+                // the batch step running this listener holds the model's guard: closing here would deadlock
+                throw new FlashjException("a token listener of Model.submit cannot close the model;"
+                        + " cancel the request (BatchHandle.cancel) and close the model from another thread");
+            }
+            runner.shutdown();
+        }
         lock.writeLock().lock();
         try {
             if (closed) {

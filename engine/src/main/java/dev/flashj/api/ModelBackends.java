@@ -64,7 +64,7 @@ final class ModelBackends {
     private static Loaded loadCpu(ModelFile file, LoadOptions options, String note) {
         CpuThreads threads = new CpuThreads(options.threads() > 0 ? options.threads() : CpuThreads.defaultThreads());
         try {
-            LanguageModel model = CpuModelFactory.create(file, threads);
+            LanguageModel model = CpuModelFactory.create(file, threads, options.kvBudget());
             return new Loaded(model, threads, model.deviceDescription() + note);
         } catch (RuntimeException e) {
             threads.close();

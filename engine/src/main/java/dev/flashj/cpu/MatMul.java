@@ -81,6 +81,54 @@ public final class MatMul {
         }
     }
 
+    /**
+     * The same product as {@link #matmul} for a batch of decode tokens, computed so that each token's
+     * output is bit for bit what {@code matmul} gives that token alone (batch 1): every weight row is
+     * fetched from memory once and dotted straight from its encoded form with each token while it is
+     * in cache. Batched decoding uses it so that a sequence's tokens do not depend on its batch mates.
+     */
+    public static void matmulPerToken(CpuThreads threads, Tensor w, float[] x, int xOffset, int batch, float[] out,
+                                      int outOffset) {
+        if (batch <= 1) {
+            matmul(threads, w, x, xOffset, batch, out, outOffset);
+            return;
+        }
+        DotKernel kernel = kernel(w.type());
+        int rows = (int) w.rows();
+        int cols = (int) w.cols();
+        // matmul(batch 1) validates the shapes; check the whole batch fits as well.
+        if (w.rows() > Integer.MAX_VALUE || w.cols() > Integer.MAX_VALUE || xOffset < 0 || outOffset < 0
+                || (long) xOffset + (long) batch * cols > x.length
+                || (long) outOffset + (long) batch * rows > out.length) {
+            throw new IllegalArgumentException("matmul of " + w + ": batch " + batch + " does not fit x["
+                    + x.length + "] at " + xOffset + " or out[" + out.length + "] at " + outOffset);
+        }
+        long rowBytes = w.type().bytesFor(cols);
+        if (rowBytes < 0) {
+            throw new FlashjException("matmul of " + w + ": " + cols + " columns is not a whole number of "
+                    + w.type() + " blocks of " + w.type().blockSize());
+        }
+        int sumBlocks = cols / 32;
+        float[] sums = null;
+        if (kernel.needsBlockSums()) {
+            sums = new float[batch * sumBlocks];
+            for (int t = 0; t < batch; t++) {
+                System.arraycopy(blockSums(x, xOffset + t * cols, cols), 0, sums, t * sumBlocks, sumBlocks);
+            }
+        }
+        float[] tokenSums = sums;
+        MemorySegment data = w.data();
+        threads.parallelFor(rows, (start, end) -> {
+            float[] lanes = MatMulScratch.lanes();
+            for (int r = start; r < end; r++) {
+                for (int t = 0; t < batch; t++) {
+                    out[outOffset + t * rows + r] = kernel.dot(data, r * rowBytes, x, xOffset + t * cols,
+                            tokenSums, t * sumBlocks, cols, lanes);
+                }
+            }
+        });
+    }
+
     /** The kernel for a weight type, or an exception naming the unsupported type. */
     static DotKernel kernel(TensorType type) {
         return switch (type) {
@@ -96,6 +144,9 @@ public final class MatMul {
             case Q5_K -> DotScalarKernels.Q5_K;
             case Q6_K -> DotQ6K.INSTANCE;
             case Q8_K -> DotScalarKernels.Q8_K;
+            case INT4_G128 -> DotInt4.G128;
+            case INT4_G32 -> DotInt4.G32;
+            case FP8_E4M3 -> DotFp8.INSTANCE;
             case Q2_K, Q3_K -> throw new FlashjException("matmul of " + type + " is not supported on CPU");
         };
     }

@@ -7,12 +7,13 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
- * Owns every KV block of a model: their float32 storage (allocated lazily, chunk by chunk, up to the
- * budget), reference counts, the free-block queues and the prefix cache. Blocks are handed out by id;
- * {@link #keys}/{@link #values} and {@link #offset} locate a block's {@code [blockSize, kvHeads,
- * headDim]} keys and values.
+ * Owns every KV block of a model: reference counts, the free-block queues, the prefix cache and the
+ * {@link KvStorage} holding their floats (host arrays by default, or device memory). Blocks are handed
+ * out by id; with host storage {@link #keys}/{@link #values} and {@link #offset} locate a block's
+ * {@code [blockSize, kvHeads, headDim]} keys and values.
  *
  * <p>Free blocks wait in two queues: never-published ones, reused first, and published ones, kept
  * in least-recently-freed order so that a later sequence with the same prefix can revive them; they
@@ -23,15 +24,10 @@ import java.util.Map;
  * Running out of blocks is an {@link Allocation.OutOfBlocks} result; a broken invariant (releasing a
  * free block, say) throws {@link IllegalStateException}.
  */
-public final class BlockPool {
-    /** Floats per storage chunk (4 MiB), so that no single array grows with the budget. */
-    private static final int CHUNK_FLOATS = 1 << 20;
-
+public final class BlockPool implements AutoCloseable {
     private final KvLayout layout;
     private final int capacity;
-    private final int blocksPerChunk;
-    private final float[][] keyChunks;
-    private final float[][] valueChunks;
+    private final KvStorage storage;
     private final List<KvBlock> blocks = new ArrayList<>();
     private final ArrayDeque<KvBlock> freeClean = new ArrayDeque<>();
     private final LinkedHashSet<KvBlock> freePublished = new LinkedHashSet<>();
@@ -40,13 +36,27 @@ public final class BlockPool {
     private record PrefixKey(long hash, int layer) {
     }
 
+    /** A pool whose blocks live in host arrays ({@link CpuKvStorage}). */
     public BlockPool(KvLayout layout, KvBudget budget) {
+        this(layout, budget.blocks(layout), capacity -> new CpuKvStorage(layout, capacity));
+    }
+
+    /**
+     * A pool of {@code capacityBlocks} blocks whose floats live in the storage {@code storage} makes for
+     * that capacity (the pool owns it: see {@link #close}).
+     */
+    public BlockPool(KvLayout layout, int capacityBlocks, IntFunction<KvStorage> storage) {
+        if (capacityBlocks < 1) {
+            throw new IllegalArgumentException("a KV pool needs at least one block, got " + capacityBlocks);
+        }
         this.layout = layout;
-        this.capacity = budget.blocks(layout);
-        this.blocksPerChunk = Math.max(1, Math.min(capacity, CHUNK_FLOATS / layout.floatsPerBlock()));
-        int chunks = (int) ((capacity + (long) blocksPerChunk - 1) / blocksPerChunk);
-        this.keyChunks = new float[chunks][];
-        this.valueChunks = new float[chunks][];
+        this.capacity = capacityBlocks;
+        this.storage = storage.apply(capacityBlocks);
+    }
+
+    /** Where the blocks' keys and values live. */
+    public KvStorage storage() {
+        return storage;
     }
 
     public KvLayout layout() {
@@ -74,12 +84,8 @@ public final class BlockPool {
     }
 
     /** Bytes of storage allocated so far (storage is allocated lazily and then kept). */
-    public synchronized long allocatedBytes() {
-        long floats = 0;
-        for (float[] chunk : keyChunks) {
-            floats += chunk == null ? 0 : chunk.length;
-        }
-        return 2 * floats * Float.BYTES;
+    public long allocatedBytes() {
+        return storage.allocatedBytes();
     }
 
     /** Published blocks nobody holds, kept for prefix sharing. */
@@ -125,12 +131,7 @@ public final class BlockPool {
 
     private KvBlock createBlock() {
         int id = blocks.size();
-        int chunk = id / blocksPerChunk;
-        if (keyChunks[chunk] == null) {
-            int chunkBlocks = Math.min(blocksPerChunk, capacity - chunk * blocksPerChunk);
-            keyChunks[chunk] = new float[chunkBlocks * layout.floatsPerBlock()];
-            valueChunks[chunk] = new float[chunkBlocks * layout.floatsPerBlock()];
-        }
+        storage.ensureBlocks(id + 1);
         KvBlock b = new KvBlock(id);
         blocks.add(b);
         return b;
@@ -226,25 +227,37 @@ public final class BlockPool {
         freePublished.clear();
     }
 
-    /** The array holding the keys of block {@code id}, from {@link #offset}. */
+    private CpuKvStorage hostStorage() {
+        if (storage instanceof CpuKvStorage cpu) {
+            return cpu;
+        }
+        throw new IllegalStateException("the KV blocks live in " + storage.getClass().getSimpleName()
+                + ", not in host arrays");
+    }
+
+    /** The array holding the keys of block {@code id}, from {@link #offset} (host storage only). */
     public float[] keys(int id) {
-        return keyChunks[id / blocksPerChunk];
+        return hostStorage().keys(id);
     }
 
-    /** The array holding the values of block {@code id}, from {@link #offset}. */
+    /** The array holding the values of block {@code id}, from {@link #offset} (host storage only). */
     public float[] values(int id) {
-        return valueChunks[id / blocksPerChunk];
+        return hostStorage().values(id);
     }
 
-    /** Where block {@code id} starts in its {@link #keys}/{@link #values} array. */
+    /** Where block {@code id} starts in its {@link #keys}/{@link #values} array (host storage only). */
     public int offset(int id) {
-        return (id % blocksPerChunk) * layout.floatsPerBlock();
+        return hostStorage().offset(id);
     }
 
     /** Copies the first {@code entries} tokens of keys and values of block {@code from} to block {@code to}. */
     void copyEntries(int from, int to, int entries) {
-        int n = entries * layout.kvDim();
-        System.arraycopy(keys(from), offset(from), keys(to), offset(to), n);
-        System.arraycopy(values(from), offset(from), values(to), offset(to), n);
+        storage.copyEntries(from, to, entries);
+    }
+
+    /** Frees the storage; every sequence must be closed first. */
+    @Override
+    public void close() {
+        storage.close();
     }
 }

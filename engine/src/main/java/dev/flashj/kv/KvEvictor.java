@@ -16,6 +16,7 @@ public final class KvEvictor {
     private final PrefixKvProfile savedProfile;
     private final ObservationScores scorer = new ObservationScores();
     private PrefixKvProfile lastProfile;
+    private int[][][] lastKept;
 
     /** Loads the saved profile of a {@link EvictionPolicy.PrefixKv} policy, if it names one. */
     public KvEvictor(EvictionPolicy policy, int numHeads, int numLayers) {
@@ -42,6 +43,14 @@ public final class KvEvictor {
     }
 
     /**
+     * The entries the last eviction kept: per layer (null for a layer left whole) and KV head, the old
+     * entry indices, ascending; null before any eviction. Lets backends be compared decision by decision.
+     */
+    public int[][][] lastKept() {
+        return lastKept;
+    }
+
+    /**
      * Evicts when the sequence is over its budget. After a prefill the sequence is brought down to the
      * budget; while decoding ({@code decode}), one block's worth further, so it is not redone every token.
      *
@@ -51,6 +60,14 @@ public final class KvEvictor {
      * @return what was evicted, or empty when the sequence was within its budget
      */
     public Optional<EvictionReport> apply(PagedSequence seq, IntFunction<float[]> window, int observed, boolean decode) {
+        return apply(seq, (s, layer, w) -> scorer.compute(s, layer, window.apply(layer), w, numHeads), observed, decode);
+    }
+
+    /**
+     * {@link #apply(PagedSequence, IntFunction, int, boolean)} with the scores computed by {@code scores}
+     * (for storage the host cannot read, such as device memory).
+     */
+    public Optional<EvictionReport> apply(PagedSequence seq, ObservationScorer scores, int observed, boolean decode) {
         int layers = seq.pool().layout().numLayers();
         int slack = decode ? seq.pool().layout().blockSize() : 0;
         int[] before = new int[layers];
@@ -60,12 +77,13 @@ public final class KvEvictor {
         int[][][] kept = switch (policy) {
             case EvictionPolicy.None n -> null;
             case EvictionPolicy.Window w -> window(seq, w, slack);
-            case EvictionPolicy.SnapKv s -> snapKv(seq, s, window, observed, slack);
-            case EvictionPolicy.PrefixKv p -> prefixKv(seq, p, window, observed, slack);
+            case EvictionPolicy.SnapKv s -> snapKv(seq, s, scores, observed, slack);
+            case EvictionPolicy.PrefixKv p -> prefixKv(seq, p, scores, observed, slack);
         };
         if (kept == null) {
             return Optional.empty();
         }
+        lastKept = kept;
         long bytesBefore = seq.bytes();
         int[] after = before.clone();
         for (int l = 0; l < layers; l++) {
@@ -103,7 +121,7 @@ public final class KvEvictor {
         return any ? kept : null;
     }
 
-    private int[][][] snapKv(PagedSequence seq, EvictionPolicy.SnapKv s, IntFunction<float[]> window, int observed, int slack) {
+    private int[][][] snapKv(PagedSequence seq, EvictionPolicy.SnapKv s, ObservationScorer scores, int observed, int slack) {
         KvLayout layout = seq.pool().layout();
         int[][][] kept = new int[layout.numLayers()][][];
         boolean any = false;
@@ -117,14 +135,14 @@ public final class KvEvictor {
                 throw new IllegalStateException("snapkv needs at least one observed query");
             }
             int keep = Math.max(w, s.budget() - slack);
-            double[][] scores = scorer.compute(seq, l, window.apply(l), w, numHeads);
-            kept[l] = KeptEntries.snapKv(scores, n, w, keep, s.kernel(), s.pooling());
+            double[][] layerScores = scores.score(seq, l, w);
+            kept[l] = KeptEntries.snapKv(layerScores, n, w, keep, s.kernel(), s.pooling());
             any = true;
         }
         return any ? kept : null;
     }
 
-    private int[][][] prefixKv(PagedSequence seq, EvictionPolicy.PrefixKv p, IntFunction<float[]> window, int observed, int slack) {
+    private int[][][] prefixKv(PagedSequence seq, EvictionPolicy.PrefixKv p, ObservationScorer scores, int observed, int slack) {
         KvLayout layout = seq.pool().layout();
         int layers = layout.numLayers();
         long total = 0;
@@ -148,7 +166,7 @@ public final class KvEvictor {
             recent[l] = Math.min(p.recent(), n - sinks[l]);
             protectedTotal += sinks[l] + recent[l];
             int w = Math.min(Math.min(p.recent(), observed), n);
-            double[][] perHead = scorer.compute(seq, l, window.apply(l), w, numHeads);
+            double[][] perHead = scores.score(seq, l, w);
             double[] summed = new double[n];
             for (double[] head : perHead) {
                 for (int i = 0; i < n; i++) {

@@ -110,21 +110,46 @@ public final class PagedSequence implements AutoCloseable {
         BlockTable t = tables[layer];
         int bs = layout.blockSize();
         int kvDim = layout.kvDim();
+        checkRoom(layer, t, count);
+        for (int i = 0; i < count; ) {
+            int entry = t.entries() + i;
+            int slot = entry % bs;
+            int run = Math.min(count - i, bs - slot);
+            pool.storage().write(t.block(entry / bs), slot, k, v, offset + i * kvDim, run);
+            i += run;
+        }
+        t.entries(t.entries() + count);
+    }
+
+    /**
+     * Writes to {@code rows[offset ..]} the storage rows ({@code blockId * blockSize + slot}) that the next
+     * {@code count} entries of {@code layer} go to, for a device that writes them itself; the room must
+     * have been {@linkplain #reserve reserved}. {@link #commitAppended} then counts them.
+     */
+    public void appendRows(int layer, int count, int[] rows, int offset) {
+        ensureOpen();
+        BlockTable t = tables[layer];
+        int bs = layout.blockSize();
+        checkRoom(layer, t, count);
+        for (int i = 0; i < count; i++) {
+            int entry = t.entries() + i;
+            rows[offset + i] = t.block(entry / bs) * bs + entry % bs;
+        }
+    }
+
+    /** Counts {@code count} entries written to the rows {@link #appendRows} gave as appended to {@code layer}. */
+    public void commitAppended(int layer, int count) {
+        ensureOpen();
+        BlockTable t = tables[layer];
+        checkRoom(layer, t, count);
+        t.entries(t.entries() + count);
+    }
+
+    private void checkRoom(int layer, BlockTable t, int count) {
         if (layout.blocksFor((long) t.entries() + count) > t.blockCount()) {
             throw new IllegalStateException("layer " + layer + ": appending " + count + " entries to " + t.entries()
                     + " without reserved room (" + t.blockCount() + " blocks)");
         }
-        for (int i = 0; i < count; ) {
-            int entry = t.entries() + i;
-            int id = t.block(entry / bs);
-            int slot = entry % bs;
-            int run = Math.min(count - i, bs - slot);
-            int dst = pool.offset(id) + slot * kvDim;
-            System.arraycopy(k, offset + i * kvDim, pool.keys(id), dst, run * kvDim);
-            System.arraycopy(v, offset + i * kvDim, pool.values(id), dst, run * kvDim);
-            i += run;
-        }
-        t.entries(t.entries() + count);
     }
 
     /** Appends a published full block (looked up in the pool, reference already taken) to {@code layer}. */
@@ -230,23 +255,31 @@ public final class PagedSequence implements AutoCloseable {
                 pool.release(old);
             }
         }
-        int headDim = layout.headDim();
-        int kvDim = layout.kvDim();
+        int moves = 0;
         for (int j = firstMoved; j < count; j++) {
-            int dstId = t.block(j / bs);
-            int dst = pool.offset(dstId) + (j % bs) * kvDim;
-            float[] dk = pool.keys(dstId);
-            float[] dv = pool.values(dstId);
             for (int g = 0; g < heads; g++) {
-                int src = kept[g][j];
-                if (src != j) {
-                    int srcId = t.block(src / bs);
-                    int so = pool.offset(srcId) + (src % bs) * kvDim + g * headDim;
-                    System.arraycopy(pool.keys(srcId), so, dk, dst + g * headDim, headDim);
-                    System.arraycopy(pool.values(srcId), so, dv, dst + g * headDim, headDim);
+                if (kept[g][j] != j) {
+                    moves++;
                 }
             }
         }
+        int[] srcRows = new int[moves];
+        int[] dstRows = new int[moves];
+        int[] moveHeads = new int[moves];
+        int m = 0;
+        for (int j = firstMoved; j < count; j++) {
+            int dst = t.block(j / bs) * bs + j % bs;
+            for (int g = 0; g < heads; g++) {
+                int src = kept[g][j];
+                if (src != j) {
+                    srcRows[m] = t.block(src / bs) * bs + src % bs;
+                    dstRows[m] = dst;
+                    moveHeads[m++] = g;
+                }
+            }
+        }
+        // Sources are at or after their destination, so no move reads a row an earlier one wrote.
+        pool.storage().moveHeads(srcRows, dstRows, moveHeads, moves);
         truncate(layer, count);
         return new CompactionResult.Compacted(before, count, bytesBefore, bytes());
     }

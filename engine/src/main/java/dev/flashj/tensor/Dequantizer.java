@@ -24,11 +24,21 @@ public final class Dequantizer {
      * For quantized types {@code first} and {@code count} must be multiples of the block size.
      */
     public static void dequantize(Tensor t, long first, float[] dst, int dstOffset, int count) {
-        dequantize(t.type(), t.data(), first, dst, dstOffset, count);
+        switch (t.type()) {
+            case INT4_G128, INT4_G32 -> Int4Layout.decode(t.type(), t.data(), t.cols(), first, dst, dstOffset, count);
+            case FP8_E4M3 -> Fp8Layout.decode(t.data(), t.cols(), first, dst, dstOffset, count);
+            default -> dequantize(t.type(), t.data(), first, dst, dstOffset, count);
+        }
     }
 
-    /** Same, on raw bytes of the given type (element 0 at byte 0 of {@code src}). */
+    /**
+     * Same, on raw bytes of the given GGML type (element 0 at byte 0 of {@code src}). FlashJ's own
+     * formats need the matrix shape: use the {@link Tensor} overload for them.
+     */
     public static void dequantize(TensorType type, MemorySegment src, long first, float[] dst, int dstOffset, int count) {
+        if (type.isFlashjFormat()) {
+            throw new IllegalArgumentException(type + " needs the matrix shape: dequantize the Tensor");
+        }
         Objects.checkFromIndexSize(dstOffset, count, dst.length);
         int blockSize = type.blockSize();
         if (first < 0 || first % blockSize != 0 || count % blockSize != 0) {

@@ -20,7 +20,11 @@ public final class Tensor {
         this.type = type;
         this.shape = shape.clone();
         this.data = data;
-        long expected = type.bytesFor(numElements());
+        long outer = 1;
+        for (int i = 0; i < shape.length - 1; i++) {
+            outer *= shape[i];
+        }
+        long expected = type.matrixBytes(outer, cols());
         if (expected != data.byteSize()) {
             throw new IllegalArgumentException("tensor " + name + ": " + type + " " + Arrays.toString(shape)
                     + " needs " + expected + " bytes, segment has " + data.byteSize());

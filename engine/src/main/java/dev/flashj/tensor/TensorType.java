@@ -5,6 +5,11 @@ import java.util.Optional;
 /**
  * Element types of weight tensors, with GGML's type ids and block layouts. Quantized types store
  * {@code blockSize} elements in {@code bytesPerBlock} bytes; plain types have a block of one element.
+ *
+ * <p>Ids from {@link #FLASHJ_FIRST_ID} on are FlashJ's own GPU-friendly formats (see
+ * docs/quantization.md). They are not GGML block streams: a whole matrix is laid out as one region of
+ * codes followed by one region of scales, so the codes of a row are contiguous and aligned for wide
+ * loads. Readers need the matrix shape ({@link Int4Layout}, {@link Fp8Layout}).
  */
 public enum TensorType {
     F32(0, 1, 4),
@@ -20,7 +25,16 @@ public enum TensorType {
     Q5_K(13, 256, 176),
     Q6_K(14, 256, 210),
     Q8_K(15, 256, 292),
-    BF16(30, 1, 2);
+    BF16(30, 1, 2),
+    /** FlashJ W4A16: 4-bit codes, one f16 scale and one f16 offset per 128 elements of a row. */
+    INT4_G128(1000, 128, 68),
+    /** FlashJ W4A16 with groups of 32 elements. */
+    INT4_G32(1001, 32, 20),
+    /** FlashJ FP8 E4M3 codes, one byte per element, plus one f32 scale per row (see {@link #matrixBytes}). */
+    FP8_E4M3(1002, 1, 1);
+
+    /** The first type id FlashJ uses for its own formats; GGML's ids stay far below it. */
+    public static final int FLASHJ_FIRST_ID = 1000;
 
     private final int ggmlId;
     private final int blockSize;
@@ -46,7 +60,33 @@ public enum TensorType {
     }
 
     public boolean isQuantized() {
-        return blockSize > 1;
+        return blockSize > 1 || this == FP8_E4M3;
+    }
+
+    /** True for FlashJ's own formats, which llama.cpp cannot read and which need a matrix shape to decode. */
+    public boolean isFlashjFormat() {
+        return ggmlId >= FLASHJ_FIRST_ID;
+    }
+
+    /** The name written to GGUF metadata for FlashJ formats and shown by tools, e.g. "FLASHJ_INT4_G128". */
+    public String displayName() {
+        return isFlashjFormat() ? "FLASHJ_" + name() : name();
+    }
+
+    /**
+     * Bytes of a tensor whose innermost dimension is {@code cols} and whose other dimensions multiply
+     * to {@code rows}, or -1 as for {@link #bytesFor}. Equal to {@code bytesFor(rows * cols)} except for
+     * FP8_E4M3, which adds one f32 scale per row after the codes.
+     */
+    public long matrixBytes(long rows, long cols) {
+        if (rows < 0 || cols < 0 || (cols != 0 && rows > Long.MAX_VALUE / cols)) {
+            return -1;
+        }
+        long body = bytesFor(rows * cols);
+        if (this != FP8_E4M3 || body < 0) {
+            return body;
+        }
+        return rows > (Long.MAX_VALUE - body) / 4 ? -1 : body + 4 * rows;
     }
 
     /**
@@ -75,7 +115,7 @@ public enum TensorType {
 
     /** GGML's name for a type id FlashJ may not support, for error messages. */
     public static String ggmlName(int id) {
-        return fromGgmlId(id).map(Enum::name).orElseGet(() -> switch (id) {
+        return fromGgmlId(id).map(TensorType::displayName).orElseGet(() -> switch (id) {
             case 4, 5 -> "Q4_2/Q4_3 (removed from GGML)";
             case 9 -> "Q8_1";
             case 16 -> "IQ2_XXS";

@@ -69,6 +69,22 @@ final class RankMergeRule implements MergeRule {
         return (int) (h ^ (h >>> 32)) & mask;
     }
 
+    /** For each id, the rank of the earliest merge that produces it, or -1 when no merge does. */
+    int[] firstRankProducing(int vocabSize) {
+        int[] ranks = new int[vocabSize];
+        java.util.Arrays.fill(ranks, -1);
+        for (int slot = 0; slot < keys.length; slot++) {
+            if (keys[slot] != EMPTY) {
+                int rank = (int) (values[slot] >>> 32);
+                int merged = (int) values[slot];
+                if (merged >= 0 && merged < vocabSize && (ranks[merged] < 0 || rank < ranks[merged])) {
+                    ranks[merged] = rank;
+                }
+            }
+        }
+        return ranks;
+    }
+
     int size() {
         return size;
     }

@@ -10,9 +10,11 @@ import java.util.Arrays;
 final class ScoreMergeRule implements MergeRule {
     private final Vocabulary vocabulary;
     private final int[] rankOfId;
+    private final float[] scores;
 
     ScoreMergeRule(Vocabulary vocabulary, float[] scores) {
         this.vocabulary = vocabulary;
+        this.scores = scores.clone();
         float[] ascending = scores.clone();
         Arrays.sort(ascending);
         float[] distinct = new float[ascending.length];
@@ -27,6 +29,11 @@ final class ScoreMergeRule implements MergeRule {
         for (int id = 0; id < scores.length; id++) {
             rankOfId[id] = rankInDescending(distinct, n, scores[id]);
         }
+    }
+
+    /** The scores as given, one per id. */
+    float[] scores() {
+        return scores.clone();
     }
 
     private static int rankInDescending(float[] descending, int n, float score) {

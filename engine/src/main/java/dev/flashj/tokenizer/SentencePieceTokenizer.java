@@ -152,6 +152,10 @@ public final class SentencePieceTokenizer extends AbstractTokenizer {
     }
 
     /** Whether this tokenizer puts a {@code ▁} in front of the text. */
+    MergeRule mergeRule() {
+        return mergeRule;
+    }
+
     public boolean addsSpacePrefix() {
         return options.addSpacePrefix();
     }

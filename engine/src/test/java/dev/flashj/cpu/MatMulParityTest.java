@@ -48,8 +48,10 @@ class MatMulParityTest {
         three.close();
     }
 
+    /** FlashJ's own formats (INT4_*, FP8_E4M3) have their reference in {@link FlashjFormatMatMulTest}. */
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q2_K", "Q3_K"}, mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = TensorType.class, names = {"Q2_K", "Q3_K", "INT4_G128", "INT4_G32", "FP8_E4M3"},
+            mode = EnumSource.Mode.EXCLUDE)
     void matchesFloat64Reference(TensorType type) {
         Random random = new Random(type.ordinal() * 7919L + 17);
         for (int cols : columnsFor(type)) {

@@ -187,7 +187,7 @@ public final class GgufFile implements AutoCloseable {
                 throw cursor.error(() -> field.get() + " dims", "innermost dimension " + ggufDims[0]
                         + " is not a multiple of the " + type + " block size " + type.blockSize());
             }
-            long byteSize = type.bytesFor(elements);
+            long byteSize = type.matrixBytes(elements / ggufDims[0], ggufDims[0]);
             long elementCount = elements;
             if (byteSize < 0) {
                 throw cursor.error(() -> field.get() + " dims", "byte size of " + elementCount + " " + type

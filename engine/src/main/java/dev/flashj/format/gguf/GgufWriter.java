@@ -123,9 +123,11 @@ public final class GgufWriter {
             throw invalid("tensor " + name, "innermost dimension " + shape[shape.length - 1]
                     + " is not a multiple of the " + type + " block size " + type.blockSize());
         }
-        if (type.bytesFor(elements) != data.byteSize()) {
+        long cols = shape[shape.length - 1];
+        long expected = type.matrixBytes(elements / cols, cols);
+        if (expected != data.byteSize()) {
             throw invalid("tensor " + name, type + " " + java.util.Arrays.toString(shape) + " needs "
-                    + type.bytesFor(elements) + " bytes, got " + data.byteSize());
+                    + expected + " bytes, got " + data.byteSize());
         }
         tensorNames.add(name);
         tensors.add(new PendingTensor(name, type, shape.clone(), data));

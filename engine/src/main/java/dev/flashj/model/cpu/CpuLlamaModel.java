@@ -8,10 +8,13 @@ import dev.flashj.kv.BlockPool;
 import dev.flashj.kv.EvictionPolicy;
 import dev.flashj.kv.KvBudget;
 import dev.flashj.kv.KvLayout;
+import dev.flashj.model.BatchDecoder;
 import dev.flashj.model.LanguageModel;
 import dev.flashj.model.LlamaConfig;
 import dev.flashj.model.ModelFile;
 import dev.flashj.tokenizer.Tokenizer;
+
+import java.util.Optional;
 
 /**
  * The LLaMA family on the CPU: the reference forward pass other backends are compared with.
@@ -126,6 +129,15 @@ public final class CpuLlamaModel implements LanguageModel {
                     + "] (the model's context length)");
         }
         return new CpuLlamaSession(this, maxTokens, policy);
+    }
+
+    /** Steps up to {@code maxBatch} sessions of this model together (see {@link CpuBatchDecoder}). */
+    @Override
+    public Optional<BatchDecoder> newBatchDecoder(int maxBatch) {
+        if (closed) {
+            throw new FlashjException("the model " + file.path() + " is closed");
+        }
+        return Optional.of(new CpuBatchDecoder(this, maxBatch));
     }
 
     LlamaWeights weights() {

@@ -221,6 +221,43 @@ public final class CpuLlamaSession implements ModelSession {
         }
     }
 
+    // Batched decoding: CpuBatchDecoder runs the layers for many sessions and keeps each one's
+    // bookkeeping (history, position, prefix publishing) here, exactly as feed does for one token.
+
+    CpuLlamaModel model() {
+        return model;
+    }
+
+    PagedSequence kvCache() {
+        return kv;
+    }
+
+    /** Room for {@code n} more tokens; running out is a result, not an exception. */
+    Allocation tryReserve(int n) {
+        ensureOpen();
+        return kv.reserve(n);
+    }
+
+    /** Checks that {@code token} can be decoded next in a batch (nothing changes). */
+    void checkBatchDecode(int token) {
+        validate(new int[]{token}, 0, 1);
+        if (evictor != null) {
+            throw new FlashjException("batched decoding does not run KV eviction policies; decode this session alone");
+        }
+    }
+
+    /** Records the token about to be decoded; returns its position. */
+    int beginBatchDecode(int token) {
+        history[position] = token;
+        return position;
+    }
+
+    /** The token's entries are in every layer: advance and publish completed blocks. */
+    void endBatchDecode() {
+        position++;
+        publishFullBlocks();
+    }
+
     private void ensureOpen() {
         if (closed) {
             throw new FlashjException("the session is closed");

@@ -65,7 +65,8 @@ class GgufWriterTest {
                 shape = new long[]{2, 3, 5, 7};
             }
             long elements = java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
-            byte[] bytes = new byte[(int) type.bytesFor(elements)];
+            long cols = shape[shape.length - 1];
+            byte[] bytes = new byte[(int) type.matrixBytes(elements / cols, cols)];
             random.nextBytes(bytes);
             String name = "t" + i++ + "." + type;
             writer.addTensor(name, type, shape, bytes);

@@ -1,0 +1,258 @@
+package dev.flashj.cuda.kernels;
+
+import dev.flashj.FlashjException;
+import dev.flashj.cuda.runtime.CudaDevice;
+import dev.flashj.cuda.runtime.CudaFunction;
+import dev.flashj.cuda.runtime.CudaModule;
+import dev.flashj.cuda.runtime.CudaStream;
+import dev.flashj.cuda.runtime.DeviceBuffer;
+import dev.flashj.cuda.runtime.KernelArgs;
+import dev.flashj.model.RopeStyle;
+
+/**
+ * Launches the kernels of src/main/cuda on one stream, choosing the variant (tensor-core GEMM or
+ * GEMV, flash attention for head_dim 64/128 or the generic one, split-KV decode) and the launch shape.
+ * Buffers are passed with byte offsets; "T" below is the ops' {@link CudaStorage}. Layouts are the
+ * kernels' (row-major, activations [tokens, heads, head_dim]). Not thread-safe: one per stream user.
+ */
+public final class CudaOps implements AutoCloseable {
+    private static final int BLOCK = 256;
+    /** Keys per split below which decode attention does not split further. */
+    static final int MIN_KEYS_PER_SPLIT = 64;
+
+    // Kernel names (extern "C" in src/main/cuda); the typed ones get a _f16 / _bf16 suffix.
+    private static final String EMBEDDING = "embedding";
+    private static final String RMSNORM = "rmsnorm";
+    private static final String ROPE = "rope";
+    private static final String SILU_MUL = "silu_mul";
+    private static final String ADD_BIAS = "add_bias";
+    private static final String KV_APPEND = "kv_append";
+    private static final String GEMV = "gemv";
+    private static final String GEMM = "gemm";
+    private static final String GEMM_SIMPLE = "gemm_simple";
+    private static final String FLASH_ATTENTION = "flash_attention_d";
+    private static final String FLASH_ATTENTION_GENERIC = "flash_attention_generic";
+    private static final String DECODE_ATTENTION = "decode_attention_d";
+    private static final String DECODE_ATTENTION_COMBINE = "decode_attention_combine";
+    private static final String ARGMAX = "argmax_f32";
+    private static final String TOP_K = "topk_f32";
+
+    private final CudaModule module;
+    private final CudaStream stream;
+    private final CudaStorage storage;
+    private final int multiprocessors;
+    private final KernelArgs args = new KernelArgs();
+
+    public CudaOps(CudaModule module, CudaStream stream, CudaStorage storage, CudaDevice device) {
+        this.module = module;
+        this.stream = stream;
+        this.storage = storage;
+        this.multiprocessors = device.multiprocessors();
+    }
+
+    public CudaStorage storage() {
+        return storage;
+    }
+
+    public CudaStream stream() {
+        return stream;
+    }
+
+    /** "gemm_f16_f32": a matrix-product kernel for the storage type, writing fp32 or the storage type. */
+    private static String matmulKernel(CudaStorage storage, String base, boolean outF32) {
+        return storage.kernel(base) + "_" + (outF32 ? "f32" : storage.suffix());
+    }
+
+    /** Every kernel these ops may launch, for checking against the built module. */
+    public static java.util.List<String> kernelNames() {
+        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(ARGMAX, TOP_K));
+        for (CudaStorage s : CudaStorage.values()) {
+            for (String base : new String[] {EMBEDDING, RMSNORM, ROPE, SILU_MUL, ADD_BIAS, KV_APPEND, FLASH_ATTENTION_GENERIC,
+                    DECODE_ATTENTION_COMBINE, FLASH_ATTENTION + 64, FLASH_ATTENTION + 128, DECODE_ATTENTION + 64,
+                    DECODE_ATTENTION + 128}) {
+                names.add(s.kernel(base));
+            }
+            for (String base : new String[] {GEMV, GEMM, GEMM_SIMPLE}) {
+                names.add(matmulKernel(s, base, true));
+                names.add(matmulKernel(s, base, false));
+            }
+        }
+        return names;
+    }
+
+    private CudaFunction typed(String base) {
+        return module.function(storage.kernel(base));
+    }
+
+    private static int blocks(long work, int perBlock) {
+        long b = (work + perBlock - 1) / perBlock;
+        if (b > Integer.MAX_VALUE) {
+            throw new FlashjException("launch too large: " + work + " items");
+        }
+        return (int) Math.max(1, b);
+    }
+
+    /** x fp32 [n, dim] = table T [vocab, dim] rows ids int [n]. */
+    public void embedding(DeviceMatrix table, DeviceBuffer ids, DeviceBuffer x, int n) {
+        args.reset().pointer(table.buffer()).pointer(ids).pointer(x).i32(table.cols());
+        typed(EMBEDDING).launch(stream, n, 1, 1, BLOCK, 1, 1, 0, args);
+    }
+
+    /** out T [n, dim] at outOffset = rmsnorm(x fp32 [n, dim] at xOffset) * weight fp32 [dim]. */
+    public void rmsNorm(DeviceBuffer x, long xOffset, DeviceBuffer weight, DeviceBuffer out, long outOffset, int n, int dim,
+                        float eps) {
+        args.reset().pointer(x, xOffset).pointer(weight).pointer(out, outOffset).i32(dim).f32(eps);
+        typed(RMSNORM).launch(stream, n, 1, 1, BLOCK, 1, 1, 0, args);
+    }
+
+    /**
+     * Rotates, in place, n tokens of {@code heads} heads in T rows of {@code rowStride} elements starting at
+     * {@code offset}; token t is at position firstPosition + t. cos/sin fp32 [positions, rotaryDims / 2].
+     */
+    public void rope(DeviceBuffer x, long offset, DeviceBuffer cos, DeviceBuffer sin, int n, int heads, long rowStride,
+                     int headDim, int rotaryDims, int firstPosition, RopeStyle style) {
+        args.reset().pointer(x, offset).pointer(cos).pointer(sin).i64(rowStride).i32(headDim).i32(rotaryDims)
+                .i32(firstPosition).i32(style == RopeStyle.INTERLEAVED ? 1 : 0);
+        typed(ROPE).launch(stream, n, heads, 1, 64, 1, 1, 0, args);
+    }
+
+    /** out[i] = silu(gate[i]) * up[i], T, {@code count} elements (out may be gate). */
+    public void siluMul(DeviceBuffer gate, DeviceBuffer up, DeviceBuffer out, long count) {
+        args.reset().pointer(gate).pointer(up).pointer(out).i64(count);
+        typed(SILU_MUL).launch(stream, Math.min(blocks(count, BLOCK), 65535), 1, 1, BLOCK, 1, 1, 0, args);
+    }
+
+    /** Adds bias fp32 [cols] to n rows of T (row stride {@code rowStride} elements) at offset. */
+    public void addBias(DeviceBuffer x, long offset, DeviceBuffer bias, int n, int cols, long rowStride) {
+        args.reset().pointer(x, offset).pointer(bias).i32(cols).i64(rowStride);
+        typed(ADD_BIAS).launch(stream, n, 1, 1, BLOCK, 1, 1, 0, args);
+    }
+
+    /** cache T [.., width] rows position .. position+n-1 = values T [n, width]. */
+    public void kvAppend(DeviceBuffer values, DeviceBuffer cache, int n, int width, int position) {
+        args.reset().pointer(values).pointer(cache).i32(width).i32(position);
+        typed(KV_APPEND).launch(stream, n, 1, 1, BLOCK, 1, 1, 0, args);
+    }
+
+    /**
+     * out[t, r] (rows of ldc elements at outOffset; fp32 when {@code outF32}, else T) = x[t, :] . w[r, :] for
+     * n tokens of x T [n, w.cols] at xOffset; {@code accumulate} adds to out (the residual add).
+     * One token runs the GEMV kernel; more run the tensor-core GEMM when the rows are 16-byte aligned.
+     */
+    public void matmul(DeviceMatrix w, DeviceBuffer x, long xOffset, DeviceBuffer out, long outOffset, long ldc, int n,
+                       boolean outF32, boolean accumulate) {
+        int k = w.cols();
+        int rows = w.rows();
+        boolean aligned = k % 8 == 0 && xOffset % 16 == 0;
+        if (n == 1) {
+            args.reset().pointer(x, xOffset).pointer(w.buffer()).pointer(out, outOffset).i32(rows).i32(k)
+                    .i32(accumulate ? 1 : 0).i32(aligned ? 1 : 0);
+            module.function(matmulKernel(storage, GEMV, outF32)).launch(stream, blocks(rows, 8), 1, 1, 256, 1, 1, 0, args);
+            return;
+        }
+        args.reset().pointer(x, xOffset).pointer(w.buffer()).pointer(out, outOffset).i32(n).i32(rows).i32(k).i64(ldc)
+                .i32(accumulate ? 1 : 0);
+        if (aligned) {
+            module.function(matmulKernel(storage, GEMM, outF32)).launch(stream, blocks(rows, 128), blocks(n, 64), 1, 128, 1, 1, 0,
+                    args);
+        } else {
+            module.function(matmulKernel(storage, GEMM_SIMPLE, outF32)).launch(stream, blocks(rows, 16), blocks(n, 16), 1, 16, 16,
+                    1, 0, args);
+        }
+    }
+
+    /**
+     * Flash attention over a packed batch: q/out T [totalQ, heads, headDim], k/v T [totalK, kvHeads, headDim],
+     * cuQ/cuK int [numSeqs + 1] cumulative offsets (at byte offsets), lse fp32 [totalQ, heads] or null. head_dim 64 and 128 use
+     * tensor cores; any other head_dim up to 256 the generic kernel.
+     */
+    public void flashAttention(DeviceBuffer q, long qOffset, DeviceBuffer k, long kOffset, DeviceBuffer v, long vOffset,
+                               DeviceBuffer out, long outOffset, DeviceBuffer lse, DeviceBuffer cuQ, long cuQOffset,
+                               DeviceBuffer cuK, long cuKOffset,
+                               int numSeqs, int totalQ, int maxQ, int heads, int kvHeads, int headDim, float scale,
+                               boolean causal) {
+        checkHeads(heads, kvHeads, headDim);
+        long lseAddress = lse == null ? 0 : lse.address();
+        if (headDim == 64 || headDim == 128) {
+            args.reset().pointer(q, qOffset).pointer(k, kOffset).pointer(v, vOffset).pointer(out, outOffset)
+                    .devicePointer(lseAddress).pointer(cuQ, cuQOffset).pointer(cuK, cuKOffset).i32(heads).i32(kvHeads).f32(scale).i32(causal ? 1 : 0);
+            typed(FLASH_ATTENTION + headDim).launch(stream, blocks(maxQ, 64), heads, numSeqs, 128, 1, 1, 0, args);
+        } else {
+            args.reset().pointer(q, qOffset).pointer(k, kOffset).pointer(v, vOffset).pointer(out, outOffset)
+                    .devicePointer(lseAddress).pointer(cuQ, cuQOffset).pointer(cuK, cuKOffset).i32(numSeqs).i32(totalQ).i32(heads).i32(kvHeads)
+                    .i32(headDim).f32(scale).i32(causal ? 1 : 0);
+            typed(FLASH_ATTENTION_GENERIC).launch(stream, blocks(totalQ, 4), heads, 1, 128, 1, 1, 0, args);
+        }
+    }
+
+    private static void checkHeads(int heads, int kvHeads, int headDim) {
+        if (kvHeads <= 0 || heads % kvHeads != 0) {
+            throw new FlashjException("attention: " + kvHeads + " KV heads do not divide " + heads + " query heads");
+        }
+        if (headDim <= 0 || headDim > 256) {
+            throw new FlashjException("attention: head_dim " + headDim + " outside 1..256");
+        }
+    }
+
+    /** Whether {@link #decodeAttention} has a split-KV kernel for this head size (else use flash attention). */
+    public static boolean hasDecodeKernel(int headDim) {
+        return headDim == 64 || headDim == 128;
+    }
+
+    /** Splits of the KV for decode: enough blocks to fill the GPU twice, at least 64 keys each. */
+    public static int decodeSplits(int kvLen, int heads, int multiprocessors) {
+        int forOccupancy = Math.max(1, (2 * multiprocessors + heads - 1) / heads);
+        int byLength = Math.max(1, (kvLen + MIN_KEYS_PER_SPLIT - 1) / MIN_KEYS_PER_SPLIT);
+        return Math.min(forOccupancy, byLength);
+    }
+
+    /** Floats of partial output {@link #decodeAttention} needs for up to maxKvLen keys (partial_lse: heads * splits more). */
+    public static long decodePartialFloats(int heads, int headDim, int maxKvLen, int multiprocessors) {
+        int splits = decodeSplits(maxKvLen, heads, multiprocessors);
+        return (long) heads * splits * (headDim + 1);
+    }
+
+    /**
+     * One query per head (q T [heads, headDim] at qOffset) against the first kvLen rows of a contiguous
+     * cache (k, v T [.., kvHeads, headDim]), split-KV then combined: out T [heads, headDim] at outOffset,
+     * lse fp32 [heads] or null. partial: {@link #decodePartialFloats} floats.
+     */
+    public void decodeAttention(DeviceBuffer q, long qOffset, DeviceBuffer k, DeviceBuffer v, DeviceBuffer partial,
+                                DeviceBuffer out, long outOffset, DeviceBuffer lse, int heads, int kvHeads, int headDim,
+                                int kvLen, float scale) {
+        checkHeads(heads, kvHeads, headDim);
+        if (!hasDecodeKernel(headDim)) {
+            throw new FlashjException("decode attention: no split-KV kernel for head_dim " + headDim + " (64 or 128)");
+        }
+        int splits = decodeSplits(kvLen, heads, multiprocessors);
+        int chunk = (kvLen + splits - 1) / splits;
+        long lseOffset = 4L * heads * splits * headDim;
+        partial.checkRange(0, lseOffset + 4L * heads * splits, "decode attention partials");
+        args.reset().pointer(q, qOffset).pointer(k).pointer(v).pointer(partial).pointer(partial, lseOffset).i32(heads)
+                .i32(kvHeads).i32(kvLen).i32(chunk).f32(scale);
+        typed(DECODE_ATTENTION + headDim).launch(stream, heads, splits, 1, 128, 1, 1, 0, args);
+        args.reset().pointer(partial).pointer(partial, lseOffset).pointer(out, outOffset).devicePointer(lse == null ? 0 : lse.address())
+                .i32(splits).i32(headDim);
+        typed(DECODE_ATTENTION_COMBINE).launch(stream, heads, 1, 1, 128, 1, 1, 0, args);
+    }
+
+    /** result int [1] and fp32 [1] (at valueOffset) = argmax and max of x fp32 [n]. */
+    public void argmax(DeviceBuffer x, int n, DeviceBuffer resultIndex, DeviceBuffer resultValue) {
+        args.reset().pointer(x).i32(n).pointer(resultIndex).pointer(resultValue);
+        module.function(ARGMAX).launch(stream, 1, 1, 1, 1024, 1, 1, 0, args);
+    }
+
+    /** The k largest of x fp32 [n], descending: indices int [k], values fp32 [k]. scratch: fp32 [n]. */
+    public void topK(DeviceBuffer x, DeviceBuffer scratch, int n, int k, DeviceBuffer indices, DeviceBuffer values) {
+        if (k < 1 || k > n) {
+            throw new FlashjException("top-k: k " + k + " outside 1.." + n);
+        }
+        args.reset().pointer(x).pointer(scratch).i32(n).i32(k).pointer(indices).pointer(values);
+        module.function(TOP_K).launch(stream, 1, 1, 1, 1024, 1, 1, 0, args);
+    }
+
+    @Override
+    public void close() {
+        args.close();
+    }
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Prepares .gpu/ (git-ignored) for a run on the GPU machine, which has no Java and no Maven:
+#   .gpu/jre25.tgz      a jlink'd JDK 25 runtime (kept between runs)
+#   .gpu/lib/*.jar      flashj.jar (CLI + engine + kernels + fatbin), the kernels-cuda and engine test classes, JUnit
+#   .gpu/testdata/      a copy of ../shared/testdata (14 MiB) for the model tests
+#   .gpu/run-checks.sh  runs there: GPU tests, kernel benchmarks, the PyTorch reference, `flashj devices` and a
+#                       generation on --device cuda; every log goes to $OUT (or .gpu/out when $OUT is unset)
+# Then, on the GPU machine (one call, e.g. the session's `run` tool with carry [".gpu"]):
+#   bash .gpu/run-checks.sh            (about 5 minutes: tests, generate, benchmarks, PyTorch reference)
+#   bash .gpu/run-checks.sh memcheck   (the kernel tests under compute-sanitizer)
+# The bundle must stay under 64 MiB.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/scripts/find-jdk.sh"
+flashj_find_jdk || exit 1
+export JAVA_HOME="$FLASHJ_JAVA_HOME"
+gpu="$root/.gpu"
+mkdir -p "$gpu/lib"
+
+echo "gpu-check: building (tests skipped here; they run on the GPU)..."
+(cd "$root" && ./mvnw -o -B -q -DskipTests -pl cli -am package)
+(cd "$root" && ./mvnw -o -B -q -DskipTests -pl kernels-cuda -am test-compile dependency:build-classpath \
+  -Dmdep.outputFile="$gpu/classpath.txt" -Dmdep.includeScope=test) > /dev/null
+if [ ! -f "$root/kernels-cuda/target/classes/dev/flashj/cuda/flashj-kernels.fatbin" ]; then
+  echo "gpu-check: no fatbin was built (nvcc missing or -Dflashj.cuda.skip=true); the GPU run would only skip" >&2
+  exit 1
+fi
+
+if [ ! -f "$gpu/jre25.tgz" ]; then
+  echo "gpu-check: jlink runtime..."
+  rm -rf /tmp/flashj-jre25
+  "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.logging,java.management,jdk.unsupported,java.net.http,jdk.httpserver,java.xml,jdk.zipfs \
+    --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output /tmp/flashj-jre25
+  tar czf "$gpu/jre25.tgz" -C /tmp flashj-jre25
+  rm -rf /tmp/flashj-jre25
+fi
+
+rm -f "$gpu"/lib/*.jar
+cp "$root/cli/target/flashj.jar" "$gpu/lib/"
+"$JAVA_HOME/bin/jar" cf "$gpu/lib/kernels-cuda-tests.jar" -C "$root/kernels-cuda/target/test-classes" .
+"$JAVA_HOME/bin/jar" cf "$gpu/lib/engine-tests.jar" -C "$root/engine/target/test-classes" .
+tr ':' '\n' < "$gpu/classpath.txt" | grep '\.jar$' | grep -e junit -e opentest4j -e apiguardian | while read -r jar; do
+  cp "$jar" "$gpu/lib/"
+done
+launcher=$(find "$HOME/.m2/repository/org/junit/platform/junit-platform-launcher" -name 'junit-platform-launcher-1.14.1.jar' | head -1)
+cp "$launcher" "$gpu/lib/"
+rm -rf "$gpu/testdata"
+cp -r "$root/../shared/testdata" "$gpu/testdata"
+cp "$root/scripts/gpu-torch-reference.py" "$gpu/"
+
+cat > "$gpu/run-checks.sh" <<'RUN'
+#!/usr/bin/env bash
+# Runs on the GPU machine from the repository root: GPU tests, kernel benchmarks, PyTorch reference.
+# "bash .gpu/run-checks.sh memcheck" runs only the kernel tests under compute-sanitizer (a few minutes).
+set -uo pipefail
+gpu=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+out=${OUT:-$gpu/out}
+mkdir -p "$out"
+tar xzf "$gpu/jre25.tgz" -C /tmp
+java=/tmp/flashj-jre25/bin/java
+cp=$(ls "$gpu"/lib/*.jar | tr '\n' ':')
+flags=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Djava.io.tmpdir=/tmp -Xss4m
+       -Dflashj.testdata="$gpu/testdata")
+{ nvidia-smi; nvcc --version; } > "$out/machine.txt" 2>&1
+if [ "${1:-}" = memcheck ]; then
+  echo "== compute-sanitizer memcheck on the kernel tests"
+  timeout 500 compute-sanitizer --tool memcheck --target-processes all --print-limit 20 \
+    "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.GpuTestRunner dev.flashj.cuda.kernels > "$out/memcheck.log" 2>&1
+  echo "memcheck exit $?" | tee -a "$out/memcheck.log"; grep -E "ERROR SUMMARY|tests (successful|failed)" "$out/memcheck.log"
+  exit 0
+fi
+echo "== flashj devices"; "$java" "${flags[@]}" -jar "$gpu/lib/flashj.jar" devices 2>&1 | tee "$out/devices.txt"
+echo "== GPU tests"
+timeout 300 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.GpuTestRunner > "$out/gpu-tests.log" 2>&1
+echo "tests exit $?" | tee -a "$out/gpu-tests.log"; tail -25 "$out/gpu-tests.log"
+echo "== generate on cuda"
+timeout 60 "$java" "${flags[@]}" -jar "$gpu/lib/flashj.jar" generate -m "$gpu/testdata/stories260K.gguf" \
+  -p "Once upon a time" -n 48 --temperature 0 --device cuda > "$out/generate.txt" 2>&1; cat "$out/generate.txt"
+echo "== FlashJ kernel benchmarks"
+timeout 200 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.bench.CudaKernelBench 2>&1 | tee "$out/bench-flashj.txt"
+echo "== PyTorch reference"
+timeout 120 python3 "$gpu/gpu-torch-reference.py" 2>&1 | tee "$out/bench-torch.txt"
+RUN
+chmod +x "$gpu/run-checks.sh"
+du -sh "$gpu" | awk '{print "gpu-check: .gpu/ holds " $1 " (at most 64 MiB may travel)"}'
+echo "gpu-check: ready; on the GPU machine run: bash .gpu/run-checks.sh (logs in \$OUT)"
