@@ -26,15 +26,17 @@ import java.util.SplittableRandom;
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx2g \
- *      -cp engine/target/classes:bench/target/classes dev.flashj.bench.MatVecBandwidth [threads]
+ *      -cp engine/target/classes:bench/target/classes dev.flashj.bench.MatVecBandwidth [threads] [types]
  * </pre>
+ * {@code types} is an optional comma-separated subset such as {@code Q4_0,Q8_0} (default: all measured types).
  * It needs about 1.7 GiB of free memory. Memory bandwidth: a 1 GiB off-heap segment summed with
  * the Vector API on all threads, best of several passes. Matrix-vector: every matrix is copied
  * until the copies exceed 512 MiB and one pass multiplies each copy once (like the layers of a
  * model, so the weights come from memory, not cache); GB/s counts weight bytes. The compute
  * ceiling is what the kernel manages on cache-resident weights per thread of CPU time, times the
  * thread count: when it is below the read bandwidth, the kernel, not memory, is the limit. Batch
- * 16: the same with 16 tokens, in GFLOP/s. Each figure is the best of several passes after a
+ * 16 and 64: prefills of 16 and 64 tokens, in GFLOP/s; the CPU-time column is one thread's batch-64
+ * FLOP/s per second of its CPU time, times the thread count (like the ceiling). Each figure is the best of several passes after a
  * warm-up; on a machine shared with other work, expect noise.
  */
 public final class MatVecBandwidth {
@@ -51,6 +53,7 @@ public final class MatVecBandwidth {
 
     public static void main(String[] args) {
         int threadCount = args.length > 0 ? Integer.parseInt(args[0]) : CpuThreads.defaultThreads();
+        TensorType[] types = args.length > 1 ? parseTypes(args[1]) : TYPES;
         try (CpuThreads threads = new CpuThreads(threadCount); Arena arena = Arena.ofShared()) {
             MemorySegment big = filledGiB(threads, arena);
             double bandwidthBefore = memoryReadBandwidth(threads, big, 7);
@@ -58,7 +61,7 @@ public final class MatVecBandwidth {
             List<String> rowsOut = new ArrayList<>();
             List<Result> results = new ArrayList<>();
             for (int[] shape : SHAPES) {
-                for (TensorType type : TYPES) {
+                for (TensorType type : types) {
                     Result r = measure(threads, big, type, shape[0], shape[1]);
                     results.add(r);
                     rowsOut.add(type + "|" + shape[0] + " × " + shape[1]);
@@ -71,25 +74,38 @@ public final class MatVecBandwidth {
                     + " percentage is relative to bandwidth passes interleaved with that row's matvec passes (column 'read GB/s').%n%n",
                     threadCount, bandwidthBefore / 1e9, bandwidthAfter / 1e9);
             System.out.printf(Locale.ROOT, "parallelFor handoff (empty chunks, %d threads): %.2f µs per call%n%n", threadCount, callMicros);
-            System.out.println("| type | rows × cols | matvec GB/s | read GB/s | % of read bandwidth | matvec rows/s | compute ceiling GB/s | batch-16 GFLOP/s |");
-            System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
+            System.out.println("| type | rows × cols | matvec GB/s | read GB/s | % of read bandwidth | matvec rows/s | compute ceiling GB/s"
+                    + " | batch-16 GFLOP/s | batch-64 GFLOP/s | batch-64 CPU-time GFLOP/s |");
+            System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
             for (int i = 0; i < results.size(); i++) {
                 Result r = results.get(i);
                 String[] name = rowsOut.get(i).split("\\|");
-                System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.0f%% | %.3g | %.1f | %.1f |%n", name[0], name[1],
+                System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.0f%% | %.3g | %.1f | %.1f | %.1f | %.1f |%n", name[0], name[1],
                         r.bytesPerSecond / 1e9, r.readBandwidth / 1e9, 100 * r.bytesPerSecond / r.readBandwidth, r.rowsPerSecond,
-                        r.ceilingBytesPerSecondPerThread * threadCount / 1e9, r.batchFlops / 1e9);
+                        r.ceilingBytesPerSecondPerThread * threadCount / 1e9, r.batch16Flops / 1e9, r.batch64Flops / 1e9,
+                        r.batch64CpuFlopsPerThread * threadCount / 1e9);
             }
         }
+    }
+
+    /** A comma-separated list of weight types (the optional second argument), e.g. {@code Q4_0,Q8_0}. */
+    private static TensorType[] parseTypes(String list) {
+        String[] names = list.split(",");
+        TensorType[] types = new TensorType[names.length];
+        for (int i = 0; i < names.length; i++) {
+            types[i] = TensorType.valueOf(names[i].trim().toUpperCase(Locale.ROOT));
+        }
+        return types;
     }
 
     /**
      * Matrix-vector weight bytes per second and rows per second (wall clock, all threads); the
      * compute ceiling (weight bytes per second of one thread's CPU time on a cache-resident
-     * slice, so neither memory nor other processes on the machine limit it); batch-16 FLOP/s.
+     * slice, so neither memory nor other processes on the machine limit it); batch-16 and batch-64 FLOP/s
+     * (wall clock, all threads); batch-64 FLOP/s of one thread's CPU time (robust to other jobs on the machine).
      */
     private record Result(double bytesPerSecond, double readBandwidth, double rowsPerSecond, double ceilingBytesPerSecondPerThread,
-                          double batchFlops) {
+                          double batch16Flops, double batch64Flops, double batch64CpuFlopsPerThread) {
     }
 
     /** A 1 GiB off-heap segment of ones, touched so that its pages exist. */
@@ -175,12 +191,11 @@ public final class MatVecBandwidth {
                 MemorySegment data = i == 0 ? first : arena.allocate(bytes, 64).copyFrom(first);
                 weights.add(new Tensor(type + "#" + i, type, new long[]{rows, cols}, data.asReadOnly()));
             }
-            int batch = 16;
-            float[] x = new float[batch * cols];
+            float[] x = new float[64 * cols];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) random.nextDouble(-1, 1);
             }
-            float[] out = new float[batch * rows];
+            float[] out = new float[64 * rows];
 
             for (int warm = 0; warm < 3; warm++) {
                 for (Tensor w : weights) {
@@ -198,18 +213,47 @@ public final class MatVecBandwidth {
                 bestVec = Math.min(bestVec, (System.nanoTime() - t0) / 1e9 / copies);
             }
 
-            int batchCopies = Math.min(copies, 4);
-            MatMul.matmul(threads, weights.get(0), x, 0, batch, out, 0);
-            double bestBatch = Double.MAX_VALUE;
-            for (int pass = 0; pass < 4; pass++) {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < batchCopies; i++) {
-                    MatMul.matmul(threads, weights.get(i), x, 0, batch, out, 0);
-                }
-                bestBatch = Math.min(bestBatch, (System.nanoTime() - t0) / 1e9 / batchCopies);
+            double batch16 = batchFlops(threads, weights, x, out, 16);
+            double batch64 = batchFlops(threads, weights, x, out, 64);
+            return new Result(bytes / bestVec, bestRead, rows / bestVec, computeCeiling(type, first, rows, cols, x), batch16, batch64,
+                    prefillCpuFlops(weights.getFirst(), x));
+        }
+    }
+
+    /** FLOP/s of a prefill of {@code batch} tokens (best of several passes over up to four copies of the weights). */
+    private static double batchFlops(CpuThreads threads, List<Tensor> weights, float[] x, float[] out, int batch) {
+        Tensor w0 = weights.getFirst();
+        int batchCopies = Math.min(weights.size(), 4);
+        MatMul.matmul(threads, w0, x, 0, batch, out, 0);
+        double best = Double.MAX_VALUE;
+        for (int pass = 0; pass < 5; pass++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < batchCopies; i++) {
+                MatMul.matmul(threads, weights.get(i), x, 0, batch, out, 0);
             }
-            return new Result(bytes / bestVec, bestRead, rows / bestVec, computeCeiling(type, first, rows, cols, x),
-                    2.0 * rows * cols * batch / bestBatch);
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9 / batchCopies);
+        }
+        return 2.0 * w0.rows() * w0.cols() * batch / best;
+    }
+    /**
+     * FLOP/s of a 64-token prefill on one thread, per second of that thread's CPU time (best of
+     * several passes after a warm-up): time slices lost to other jobs do not count.
+     */
+    private static double prefillCpuFlops(Tensor w, float[] x) {
+        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        int batch = 64;
+        float[] out = new float[batch * (int) w.rows()];
+        try (CpuThreads one = new CpuThreads(1)) {
+            double best = 0;
+            for (int pass = 0; pass < 6; pass++) {
+                long t0 = cpu.getCurrentThreadCpuTime();
+                MatMul.matmul(one, w, x, 0, batch, out, 0);
+                long t1 = cpu.getCurrentThreadCpuTime();
+                if (pass >= 2 && t1 > t0) {
+                    best = Math.max(best, 2.0 * w.rows() * w.cols() * batch / ((t1 - t0) / 1e9));
+                }
+            }
+            return best;
         }
     }
 

@@ -12,7 +12,7 @@ interface DotKernel {
      * The dot product of the row at byte {@code rowOffset} with {@code x[xOffset, xOffset + cols)}.
      * {@code blockSums[blockSumsOffset + k]} is the sum of {@code x} over the k-th 32-element block;
      * it is only filled for kernels whose {@link #needsBlockSums()} is true. {@code lanes} is scratch
-     * of at least {@link QuantVectors#L} floats for the final, fixed-order lane sum.
+     * of {@link MatMulScratch#LANES} floats for the final, fixed-order lane sum and per-block scales.
      */
     float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset, int cols,
               float[] lanes);

@@ -2,12 +2,16 @@ package dev.flashj.cpu;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 import java.lang.foreign.MemorySegment;
 
 import static dev.flashj.cpu.QuantVectors.B;
 import static dev.flashj.cpu.QuantVectors.F;
+import static dev.flashj.cpu.QuantVectors.I;
 import static dev.flashj.cpu.QuantVectors.INT;
 import static dev.flashj.cpu.QuantVectors.L;
 import static dev.flashj.cpu.QuantVectors.LE;
@@ -19,11 +23,28 @@ import static dev.flashj.cpu.QuantVectors.sumLanes;
  * 128 bytes of nibbles; x = d*sc*q - dmin*m per sub-block of 32; each 32 bytes of nibbles hold
  * sub-block 2j in their low and 2j+1 in their high halves). The min term only needs the sum of x
  * over each sub-block, computed once per call ({@link #needsBlockSums()}).
+ *
+ * <p>With 16 float lanes the dot product unpacks a super-block's eight scales and eight mins with
+ * vector operations (two byte shuffles of the 16-byte header, per-lane shifts and masks) instead of
+ * scalar bit twiddling and sixteen int-to-float conversions, which had cost as much as the whole
+ * vector body (measured: 1.5x the throughput). Narrower shapes keep the scalar unpacking.
  */
 final class DotQ4K implements DotKernel {
     static final DotKernel INSTANCE = QuantVectors.FUSED ? new DotQ4K() : DotScalarKernels.Q4_K;
 
     private static final int BLOCK_BYTES = 144;
+
+    // The 6-bit values in 16 int lanes: lanes 0-7 are mins 0-7, lanes 8-15 scales 0-7 (see the
+    // packing note below). LOW picks the header byte holding a value's low bits, HIGH the byte whose
+    // top two bits are the value's bits 4-5 (only for values 4-7).
+    private static final VectorShuffle<Byte> LOW = VectorShuffle.fromValues(ByteVector.SPECIES_128,
+            8, 9, 10, 11, 12, 13, 14, 15, 4, 5, 6, 7, 12, 13, 14, 15);
+    private static final VectorShuffle<Byte> HIGH = VectorShuffle.fromValues(ByteVector.SPECIES_128,
+            8, 9, 10, 11, 8, 9, 10, 11, 4, 5, 6, 7, 4, 5, 6, 7);
+    private static final int[] LOW_SHIFT = {0, 0, 0, 0, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0};
+    private static final int[] LOW_MASK = {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15};
+    private static final int[] HIGH_MASK = {0, 0, 0, 0, 3, 3, 3, 3, 0, 0, 0, 0, 3, 3, 3, 3};
+    private static final VectorMask<Float> MIN_LANES = VectorMask.fromLong(F, 0xFF);
 
     @Override
     public boolean needsBlockSums() {
@@ -33,6 +54,55 @@ final class DotQ4K implements DotKernel {
     @Override
     public float dot(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset, int cols,
                      float[] lanes) {
+        if (L != 16) {
+            return dotScalarScales(w, rowOffset, x, xOffset, blockSums, blockSumsOffset, cols, lanes);
+        }
+        IntVector lowShift = IntVector.fromArray(I, LOW_SHIFT, 0);
+        IntVector lowMask = IntVector.fromArray(I, LOW_MASK, 0);
+        IntVector highMask = IntVector.fromArray(I, HIGH_MASK, 0);
+        FloatVector minAcc = FloatVector.zero(F);
+        FloatVector acc0 = minAcc;
+        FloatVector acc1 = minAcc;
+        for (int sb = 0; sb < cols / 256; sb++) {
+            long p = rowOffset + (long) BLOCK_BYTES * sb;
+            ByteVector header = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, p, LE);
+            IntVector low = (IntVector) header.rearrange(LOW).convertShape(VectorOperators.B2I, I, 0);
+            IntVector high = (IntVector) header.rearrange(HIGH).convertShape(VectorOperators.B2I, I, 0);
+            IntVector sixBits = low.lanewise(VectorOperators.LSHR, lowShift).and(lowMask)
+                    .or(high.lanewise(VectorOperators.LSHR, 6).and(highMask).lanewise(VectorOperators.LSHL, 4));
+            int halves = header.reinterpretAsInts().lane(0);
+            FloatVector factor = FloatVector.broadcast(F, Float.float16ToFloat((short) halves))
+                    .blend(Float.float16ToFloat((short) (halves >>> 16)), MIN_LANES);
+            // lanes[0, 8): dmin * min_k, lanes[8, 16): d * scale_k; the FMAs below broadcast from there.
+            FloatVector scaled = ((FloatVector) sixBits.convertShape(VectorOperators.I2F, F, 0)).mul(factor);
+            scaled.intoArray(lanes, 0);
+            // Masked load: only this super-block's eight sums are read, so the array may end right after them.
+            minAcc = minAcc.add(scaled.mul(FloatVector.fromArray(F, blockSums, blockSumsOffset + 8 * sb, MIN_LANES)), MIN_LANES);
+            for (int j = 0; j < 4; j++) {
+                long q = p + 16 + 32 * j;
+                int xj = xOffset + 256 * sb + 64 * j;
+                // Bytes widened to int lanes once; both nibbles are cut from the same ints.
+                IntVector qa = (IntVector) ByteVector.fromMemorySegment(B, w, q, LE).convertShape(VectorOperators.B2I, I, 0);
+                IntVector qb = (IntVector) ByteVector.fromMemorySegment(B, w, q + 16, LE).convertShape(VectorOperators.B2I, I, 0);
+                FloatVector lo = ((FloatVector) qa.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, x, xj));
+                FloatVector hi = ((FloatVector) qa.lanewise(VectorOperators.LSHR, 4).and(0x0F).convertShape(VectorOperators.I2F, F, 0))
+                        .mul(FloatVector.fromArray(F, x, xj + 32));
+                lo = ((FloatVector) qb.and(0x0F).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromArray(F, x, xj + 16), lo);
+                hi = ((FloatVector) qb.lanewise(VectorOperators.LSHR, 4).and(0x0F).convertShape(VectorOperators.I2F, F, 0))
+                        .fma(FloatVector.fromArray(F, x, xj + 48), hi);
+                acc0 = lo.fma(FloatVector.broadcast(F, lanes[8 + 2 * j]), acc0);
+                acc1 = hi.fma(FloatVector.broadcast(F, lanes[9 + 2 * j]), acc1);
+            }
+        }
+        minAcc.intoArray(lanes, 0);
+        float minSum = sumLanes(lanes);
+        acc0.add(acc1).intoArray(lanes, 0);
+        return sumLanes(lanes) - minSum;
+    }
+
+    /** The dot product on 8-lane shapes: scales and mins unpacked with scalar code. */
+    private static float dotScalarScales(MemorySegment w, long rowOffset, float[] x, int xOffset, float[] blockSums, int blockSumsOffset,
+                                         int cols, float[] lanes) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
         float minSum = 0;

@@ -11,7 +11,6 @@ import static dev.flashj.cpu.QuantVectors.B;
 import static dev.flashj.cpu.QuantVectors.F;
 import static dev.flashj.cpu.QuantVectors.L;
 import static dev.flashj.cpu.QuantVectors.LE;
-import static dev.flashj.cpu.QuantVectors.LONG;
 import static dev.flashj.cpu.QuantVectors.f16;
 import static dev.flashj.cpu.QuantVectors.sumLanes;
 
@@ -36,12 +35,16 @@ final class DotQ6K implements DotKernel {
         for (int sb = 0; sb < cols / 256; sb++) {
             long p = rowOffset + (long) BLOCK_BYTES * sb;
             float d = f16(w, p + 208);
+            // d times the 16 int8 scales into lanes[0, 16), widened in one go; the FMAs broadcast from there.
+            ByteVector scaleBytes = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, p + 192, LE);
+            ((FloatVector) scaleBytes.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(lanes, 0);
+            if (L == 8) {
+                ((FloatVector) scaleBytes.convertShape(VectorOperators.B2F, F, 1)).mul(d).intoArray(lanes, 8);
+            }
             for (int half = 0; half < 2; half++) {
                 long ql = p + 64 * half;
                 long qh = p + 128 + 32 * half;
-                long sc = p + 192 + 8 * half;
                 int xb = xOffset + 256 * sb + 128 * half;
-                long scales = w.get(LONG, sc); // eight int8 scales of this half, byte k is scale k
                 for (int l = 0; l < 32; l += L) {
                     ByteVector a = ByteVector.fromMemorySegment(B, w, ql + l, LE);
                     ByteVector c = ByteVector.fromMemorySegment(B, w, ql + 32 + l, LE);
@@ -55,15 +58,15 @@ final class DotQ6K implements DotKernel {
                     ByteVector q2 = c.and((byte) 0x0F).or(h23).sub((byte) 32);
                     ByteVector q3 = aHi.or(h.and((byte) 0x30)).sub((byte) 32);
                     ByteVector q4 = cHi.or(h67).sub((byte) 32);
-                    int s = 8 * (l / 16);
+                    int s = 8 * half + l / 16;
                     FloatVector t1 = ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + l));
                     FloatVector t2 = ((FloatVector) q2.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 32 + l));
                     FloatVector t3 = ((FloatVector) q3.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 64 + l));
                     FloatVector t4 = ((FloatVector) q4.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 96 + l));
-                    acc0 = t1.fma(FloatVector.broadcast(F, d * (byte) (scales >>> s)), acc0);
-                    acc1 = t2.fma(FloatVector.broadcast(F, d * (byte) (scales >>> (s + 16))), acc1);
-                    acc0 = t3.fma(FloatVector.broadcast(F, d * (byte) (scales >>> (s + 32))), acc0);
-                    acc1 = t4.fma(FloatVector.broadcast(F, d * (byte) (scales >>> (s + 48))), acc1);
+                    acc0 = t1.fma(FloatVector.broadcast(F, lanes[s]), acc0);
+                    acc1 = t2.fma(FloatVector.broadcast(F, lanes[s + 2]), acc1);
+                    acc0 = t3.fma(FloatVector.broadcast(F, lanes[s + 4]), acc0);
+                    acc1 = t4.fma(FloatVector.broadcast(F, lanes[s + 6]), acc1);
                 }
             }
         }

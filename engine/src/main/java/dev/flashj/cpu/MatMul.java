@@ -11,11 +11,12 @@ import java.util.Objects;
  * Weight matrix times a batch of activations on the CPU, with Vector API kernels that read the
  * weights in place from their (read-only, possibly unaligned) mapped segment.
  *
- * <p>Rows are split into one contiguous range per thread. With one token (decoding) the work is
- * bound by memory bandwidth, so each weight byte is read once and dotted straight from its
- * encoded form. With several tokens (prefill) each weight row is decoded once into a per-thread
- * float buffer and reused by a tile of tokens whose activations stay in cache, four tokens per
- * pass over the row.
+ * <p>With one token (decoding) the work is bound by memory bandwidth: rows are split into one
+ * contiguous range per thread, and each weight byte is read once and dotted straight from its
+ * encoded form ({@link DotKernel#dot}). With several tokens (prefill) the rows are grouped in
+ * panels of {@link FloatTile#ROWS}, split across threads by whole panels; each panel is decoded to
+ * floats once per tile of tokens whose activations stay in cache, and the register-tiled
+ * {@link FloatTile} kernel multiplies it with {@link FloatTile#TOKENS} tokens at a time.
  *
  * <p>Supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q8_K. Activations
  * are kept in float (llama.cpp quantizes them to 8 bits; the Vector API has no byte dot-product
@@ -23,8 +24,12 @@ import java.util.Objects;
  * float rounding.
  */
 public final class MatMul {
-    /** Bytes of activations a token tile may occupy (a share of a typical 1 MiB L2). */
-    private static final int TILE_BYTES = 256 * 1024;
+    /**
+     * Bytes of activations a token tile may occupy. Each panel is decoded once per tile, so bigger
+     * tiles amortise decoding better; measured on 1 MiB L2 + 32 MiB L3 (docs/perf/cpu.md, run 3):
+     * 8-token tiles ran at half the speed of 64-token ones, and past about 1 MiB it levels off.
+     */
+    static final int TILE_BYTES = 1024 * 1024;
 
     private MatMul() {
     }
@@ -70,8 +75,9 @@ public final class MatMul {
                 }
             });
         } else {
-            threads.parallelFor(rows, (start, end) ->
-                    multiplyRows(kernel, data, rowBytes, rows, cols, x, xOffset, batch, out, outOffset, start, end));
+            int panels = (rows + FloatTile.ROWS - 1) / FloatTile.ROWS;
+            threads.parallelFor(panels, (start, end) ->
+                    multiplyPanels(kernel, data, rowBytes, rows, cols, x, xOffset, batch, out, outOffset, start, end));
         }
     }
 
@@ -145,22 +151,45 @@ public final class MatMul {
         };
     }
 
-    /** Rows [start, end) for every token, one token tile at a time: each row is decoded once per tile. */
-    private static void multiplyRows(DotKernel kernel, MemorySegment data, long rowBytes, int rows, int cols,
-                                     float[] x, int xOffset, int batch, float[] out, int outOffset, int start, int end) {
-        float[] row = MatMulScratch.row(cols);
-        float[] lanes = MatMulScratch.lanes();
-        int tile = Math.max(4, TILE_BYTES / (4 * Math.max(cols, 1)) & ~3);
+    /**
+     * Panels [start, end) of {@link FloatTile#ROWS} rows for every token, one token tile at a time:
+     * each panel is decoded once per token tile and multiplied with {@link FloatTile#TOKENS} tokens
+     * per kernel call. A panel past the last row, or a token group past the batch, repeats its last
+     * row or token and drops the extra results.
+     */
+    private static void multiplyPanels(DotKernel kernel, MemorySegment data, long rowBytes, int rows, int cols,
+                                       float[] x, int xOffset, int batch, float[] out, int outOffset, int start, int end) {
+        float[] w0 = MatMulScratch.panelRow(0, cols);
+        float[] w1 = MatMulScratch.panelRow(1, cols);
+        float[] w2 = MatMulScratch.panelRow(2, cols);
+        float[] w3 = MatMulScratch.panelRow(3, cols);
+        float[] lanes = MatMulScratch.tileLanes();
+        float[] sums = MatMulScratch.tileSums();
+        int tile = Math.max(FloatTile.TOKENS, TILE_BYTES / (4 * Math.max(cols, 1)) / FloatTile.TOKENS * FloatTile.TOKENS);
         for (int t0 = 0; t0 < batch; t0 += tile) {
             int t1 = Math.min(batch, t0 + tile);
-            for (int r = start; r < end; r++) {
-                kernel.decode(data, r * rowBytes, row, cols);
-                int t = t0;
-                for (; t + 4 <= t1; t += 4) {
-                    DotFloats.dot4(row, x, xOffset + t * cols, cols, cols, out, outOffset + t * rows + r, rows, lanes);
-                }
-                for (; t < t1; t++) {
-                    out[outOffset + t * rows + r] = DotFloats.dot(row, 0, x, xOffset + t * cols, cols, lanes);
+            for (int pi = start; pi < end; pi++) {
+                int r0 = pi * FloatTile.ROWS;
+                int panelRows = Math.min(FloatTile.ROWS, rows - r0);
+                int lastRow = r0 + panelRows - 1;
+                kernel.decode(data, r0 * rowBytes, w0, cols);
+                kernel.decode(data, Math.min(r0 + 1, lastRow) * rowBytes, w1, cols);
+                kernel.decode(data, Math.min(r0 + 2, lastRow) * rowBytes, w2, cols);
+                kernel.decode(data, Math.min(r0 + 3, lastRow) * rowBytes, w3, cols);
+                for (int t = t0; t < t1; t += FloatTile.TOKENS) {
+                    int last = t1 - 1;
+                    FloatTile.multiply(w0, w1, w2, w3, cols, x,
+                            xOffset + t * cols,
+                            xOffset + Math.min(t + 1, last) * cols,
+                            xOffset + Math.min(t + 2, last) * cols,
+                            xOffset + Math.min(t + 3, last) * cols,
+                            sums, lanes);
+                    int tokens = Math.min(FloatTile.TOKENS, t1 - t);
+                    for (int r = 0; r < panelRows; r++) {
+                        for (int k = 0; k < tokens; k++) {
+                            out[outOffset + (t + k) * rows + r0 + r] = sums[FloatTile.TOKENS * r + k];
+                        }
+                    }
                 }
             }
         }

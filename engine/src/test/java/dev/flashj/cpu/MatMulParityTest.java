@@ -25,11 +25,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  * code. Weights live in a read-only segment at an odd address; outputs start as NaN so that an
  * element the kernel forgets fails. Tolerance: |got - ref| <= 1e-5 * sum|w*x| + 1e-6 — float
  * rounding of the accumulation (the kernels keep activations in float, no 8-bit quantization).
+ * Row counts leave 1, 2 and 3 rows in the last 4-row prefill panel; batches leave 1 and 3 tokens in
+ * the last 4-token group; rows of 32768 columns split a batch of 17 into token tiles of 8, 8 and 1.
  */
 class MatMulParityTest {
     private static final double RELATIVE_TOLERANCE = 1e-5;
-    private static final int[] ROWS = {1, 7, 33, 257};
-    private static final int[] BATCHES = {1, 3, 17};
+    private static final int[] ROWS = {1, 6, 7, 257};
+    private static final int[] BATCHES = {1, 3, 17, 64};
 
     private static CpuThreads serial;
     private static CpuThreads three;
@@ -59,6 +61,14 @@ class MatMulParityTest {
                 }
             }
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"F16", "Q4_0", "Q4_K"})
+    void longRowsSplitTheBatchIntoTokenTiles(TensorType type) {
+        int cols = 32768;
+        assertEquals(8, MatMul.TILE_BYTES / (4 * cols), "the tile these shapes are meant to exercise");
+        check(type, 7, cols, 17, new Random(type.ordinal()));
     }
 
     private static int[] columnsFor(TensorType type) {
