@@ -1,5 +1,6 @@
 package dev.flashj.cli;
 
+import dev.flashj.cli.bench.BenchCommand;
 import dev.flashj.cli.devices.DevicesCommand;
 import dev.flashj.cli.inspect.InspectCommand;
 import picocli.CommandLine;
@@ -23,7 +24,8 @@ import java.util.concurrent.Callable;
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = "A JVM engine for LLaMA-style inference and GPU attention kernels.",
-        subcommands = {GenerateCommand.class, ChatCommand.class, InspectCommand.class, DevicesCommand.class},
+        subcommands = {GenerateCommand.class, ChatCommand.class, InspectCommand.class, DevicesCommand.class,
+                BenchCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
