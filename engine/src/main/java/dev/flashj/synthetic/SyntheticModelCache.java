@@ -9,6 +9,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Locale;
 import java.util.zip.CRC32;
 
@@ -73,6 +74,7 @@ public final class SyntheticModelCache {
         }
         try {
             new SyntheticModelWriter(shape, type, seed).write(temporary, threads, progress);
+            makeReadableByAll(temporary);
             moveIntoPlace(temporary, target);
             return target;
         } finally {
@@ -89,6 +91,15 @@ public final class SyntheticModelCache {
             }
         } catch (IOException e) {
             throw new FlashjException(target + ": cannot move the written model into place: " + e.getMessage(), e);
+        }
+    }
+
+    /** Temporary files are private (0600); a cached model may be shared, like the directory it sits in. */
+    private static void makeReadableByAll(Path path) {
+        try {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException | IOException ignored) {
+            // Not a POSIX file system, or not allowed: the file stays readable by its owner, which suffices.
         }
     }
 
