@@ -20,6 +20,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -295,6 +296,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         boolean cpu = device == Device.CPU;
         doc.put("memory_read_gb_per_second", cpu ? s.memoryRead() / 1e9 : null);
         doc.put("percent_of_read_bandwidth", cpu ? 100 * s.weightRead() / s.memoryRead() : null);
+        doc.put("load_average", loadAverage());
         doc.put("per_run", s.runs().stream().map(r -> {
             Map<String, Object> run = new LinkedHashMap<>();
             run.put("prefill_tokens_per_second", r.prefillTokensPerSecond());
@@ -320,7 +322,16 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "memory-read bandwidth (same run, %d MiB, best pass): %.1f GB/s; decode reaches %.0f%%%n",
                     readBufferMib, s.memoryRead() / 1e9, 100 * s.weightRead() / s.memoryRead());
         }
+        if (loadAverage() >= 0) {
+            out.printf(Locale.ROOT, "load average at the end: %.2f on %d processors%n", loadAverage(),
+                    Runtime.getRuntime().availableProcessors());
+        }
         out.flush();
+    }
+
+    /** The one-minute system load average (-1 where the OS does not say): other work skews every figure. */
+    private static double loadAverage() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
     private ParameterException invalid(String option, String reason) {

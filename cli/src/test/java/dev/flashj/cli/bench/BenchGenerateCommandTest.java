@@ -59,6 +59,7 @@ class BenchGenerateCommandTest {
         // Per token: both norms and matrices of 2 layers, the output matrix, and one embedding row.
         assertTrue(doc.get("weight_bytes_per_token").asLong() < doc.get("weight_bytes").asLong(), r::toString);
         assertEquals(1, doc.get("per_run").size());
+        assertTrue(doc.get("load_average").isNumber(), r::toString);
         assertTrue(Files.isRegularFile(Path.of(doc.get("model").asText())), r::toString);
         assertTrue(Path.of(doc.get("model").asText()).startsWith(cache), r::toString);
     }
