@@ -225,6 +225,14 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             return decode() * bytesPerToken;
         }
 
+        double prefillPerCpuSecond() {
+            return best(GenerationBenchmark.Run::prefillTokensPerCpuSecond);
+        }
+
+        double decodePerCpuSecond() {
+            return best(GenerationBenchmark.Run::decodeTokensPerCpuSecond);
+        }
+
         /** NaN off the CPU. */
         double memoryRead() {
             return best(GenerationBenchmark.Run::readBytesPerSecond);
@@ -293,6 +301,8 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         doc.put("prefill_tokens_per_second", s.prefill());
         doc.put("decode_tokens_per_second", s.decode());
         doc.put("weight_read_gb_per_second", s.weightRead() / 1e9);
+        doc.put("prefill_tokens_per_cpu_second", finiteOrNull(s.prefillPerCpuSecond()));
+        doc.put("decode_tokens_per_cpu_second", finiteOrNull(s.decodePerCpuSecond()));
         boolean cpu = device == Device.CPU;
         doc.put("memory_read_gb_per_second", cpu ? s.memoryRead() / 1e9 : null);
         doc.put("percent_of_read_bandwidth", cpu ? 100 * s.weightRead() / s.memoryRead() : null);
@@ -301,6 +311,8 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             Map<String, Object> run = new LinkedHashMap<>();
             run.put("prefill_tokens_per_second", r.prefillTokensPerSecond());
             run.put("decode_tokens_per_second", r.decodeTokensPerSecond());
+            run.put("prefill_tokens_per_cpu_second", finiteOrNull(r.prefillTokensPerCpuSecond()));
+            run.put("decode_tokens_per_cpu_second", finiteOrNull(r.decodeTokensPerCpuSecond()));
             run.put("memory_read_gb_per_second", cpu ? r.readBytesPerSecond() / 1e9 : null);
             return run;
         }).toList());
@@ -322,11 +334,19 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "memory-read bandwidth (same run, %d MiB, best pass): %.1f GB/s; decode reaches %.0f%%%n",
                     readBufferMib, s.memoryRead() / 1e9, 100 * s.weightRead() / s.memoryRead());
         }
+        if (Double.isFinite(s.decodePerCpuSecond())) {
+            out.printf(Locale.ROOT, "per CPU-second of this process (all threads): prefill %.1f tok, decode %.2f tok%n",
+                    s.prefillPerCpuSecond(), s.decodePerCpuSecond());
+        }
         if (loadAverage() >= 0) {
             out.printf(Locale.ROOT, "load average at the end: %.2f on %d processors%n", loadAverage(),
                     Runtime.getRuntime().availableProcessors());
         }
         out.flush();
+    }
+
+    private static Double finiteOrNull(double value) {
+        return Double.isFinite(value) ? value : null;
     }
 
     /** The one-minute system load average (-1 where the OS does not say): other work skews every figure. */

@@ -6,6 +6,7 @@ import dev.flashj.cpu.Ops;
 import dev.flashj.model.LanguageModel;
 import dev.flashj.model.ModelSession;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,14 +24,27 @@ final class GenerationBenchmark {
     private final ProgressLine progress;
     private final long seed;
 
-    /** One timed run; {@code readBytesPerSecond} is NaN without a reference. */
-    record Run(int promptTokens, double prefillSeconds, int decodeTokens, double decodeSeconds, double readBytesPerSecond) {
+    /**
+     * One timed run: wall seconds, and CPU seconds of the whole process (all threads; NaN where the
+     * JVM cannot say). {@code readBytesPerSecond} is NaN without a reference.
+     */
+    record Run(int promptTokens, double prefillSeconds, double prefillCpuSeconds, int decodeTokens, double decodeSeconds,
+               double decodeCpuSeconds, double readBytesPerSecond) {
         double prefillTokensPerSecond() {
             return promptTokens / prefillSeconds;
         }
 
         double decodeTokensPerSecond() {
             return decodeTokens / decodeSeconds;
+        }
+
+        /** Tokens per CPU-second: on a machine shared with other work, what the threads did while they ran. */
+        double prefillTokensPerCpuSecond() {
+            return promptTokens / prefillCpuSeconds;
+        }
+
+        double decodeTokensPerCpuSecond() {
+            return decodeTokens / decodeCpuSeconds;
         }
     }
 
@@ -57,11 +71,14 @@ final class GenerationBenchmark {
         int[] prompt = randomPrompt(promptTokens, index);
         try (ModelSession session = model.newSession(promptTokens + decodeTokens)) {
             progress.show(String.format(Locale.ROOT, "%s: prefill %d tokens...", label, promptTokens));
+            long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             float[] logits = session.feed(prompt, 0, promptTokens);
             long t1 = System.nanoTime();
+            long cpu1 = processCpuNanos();
             requireFinite(logits, label + " prefill");
             int[] next = new int[1];
+            long decodeCpuStart = processCpuNanos();
             long decodeStart = System.nanoTime();
             for (int i = 0; i < decodeTokens; i++) {
                 progress.update(String.format(Locale.ROOT, "%s: prefill %.1f tok/s, decode %d/%d", label,
@@ -70,10 +87,22 @@ final class GenerationBenchmark {
                 logits = session.feed(next, 0, 1);
             }
             long decodeEnd = System.nanoTime();
+            long decodeCpuEnd = processCpuNanos();
             requireFinite(logits, label + " decode");
             read = Math.max(read, readBandwidth(label));
-            return new Run(promptTokens, (t1 - t0) / 1e9, decodeTokens, (decodeEnd - decodeStart) / 1e9, read);
+            return new Run(promptTokens, (t1 - t0) / 1e9, cpuSeconds(cpu0, cpu1), decodeTokens,
+                    (decodeEnd - decodeStart) / 1e9, cpuSeconds(decodeCpuStart, decodeCpuEnd), read);
         }
+    }
+
+    /** CPU time of every thread of this process (-1 where unsupported). */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
+    }
+
+    private static double cpuSeconds(long from, long to) {
+        return from < 0 || to <= from ? Double.NaN : (to - from) / 1e9;
     }
 
     private double readBandwidth(String label) {

@@ -53,7 +53,8 @@ class BenchGenerateCommandTest {
         assertEquals(4, doc.get("decode_tokens").asInt());
         assertTrue(doc.get("device").asText().startsWith("cpu"), r::toString);
         for (String key : List.of("prefill_tokens_per_second", "decode_tokens_per_second", "weight_read_gb_per_second",
-                "memory_read_gb_per_second", "percent_of_read_bandwidth", "weight_bytes_per_token")) {
+                "memory_read_gb_per_second", "percent_of_read_bandwidth", "weight_bytes_per_token",
+                "prefill_tokens_per_cpu_second", "decode_tokens_per_cpu_second")) {
             assertTrue(doc.get(key).isNumber() && doc.get(key).asDouble() > 0, key + " in " + r.out());
         }
         // Per token: both norms and matrices of 2 layers, the output matrix, and one embedding row.
