@@ -178,30 +178,37 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         ProgressLine progress = new ProgressLine(err);
         int threadCount = threads > 0 ? threads : CpuThreads.defaultThreads();
         try (CpuThreads pool = new CpuThreads(threadCount)) {
-            Path path = modelPath != null ? modelPath : synthesize(chosen, pool, progress);
-            ModelFile file = ModelLoader.open(path, Optional.empty());
-            long bytesPerToken;
-            long fileWeightBytes;
-            try {
-                requireContext(file.config().contextLength());
-                bytesPerToken = WeightTraffic.bytesPerDecodedToken(file);
-                fileWeightBytes = file.tensors().stream().mapToLong(t -> t.byteSize()).sum();
-            } catch (RuntimeException e) {
-                file.close();
-                throw e;
-            }
-            progress.show("loading " + path.getFileName() + "...");
-            try (LanguageModel model = load(file, pool);
-                 MemoryReadBandwidth reference = device == Device.CPU ? new MemoryReadBandwidth(pool, readBufferMib) : null) {
-                progress.clear();
-                List<GenerationBenchmark.Run> results = new GenerationBenchmark(model, Optional.ofNullable(reference), progress,
-                        seed).measure(promptTokens, decodeTokens, runs);
-                Summary summary = new Summary(results, bytesPerToken);
-                if (json) {
-                    Json.write(out, toJson(path, chosen, model, fileWeightBytes, summary));
-                } else {
-                    printText(out, path, chosen, model, fileWeightBytes, summary);
-                }
+            return run(pool, chosen, progress, out);
+        } finally {
+            progress.clear(); // a failure's message starts on a clean line
+        }
+    }
+
+    /** Writes or opens the model, loads it on the device, measures, and prints the report. */
+    private int run(CpuThreads pool, SyntheticShape chosen, ProgressLine progress, PrintWriter out) {
+        Path path = modelPath != null ? modelPath : synthesize(chosen, pool, progress);
+        ModelFile file = ModelLoader.open(path, Optional.empty());
+        long bytesPerToken;
+        long fileWeightBytes;
+        try {
+            requireContext(file.config().contextLength());
+            bytesPerToken = WeightTraffic.bytesPerDecodedToken(file);
+            fileWeightBytes = file.tensors().stream().mapToLong(t -> t.byteSize()).sum();
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+        progress.show("loading " + path.getFileName() + "...");
+        try (LanguageModel model = load(file, pool);
+             MemoryReadBandwidth reference = device == Device.CPU ? new MemoryReadBandwidth(pool, readBufferMib) : null) {
+            progress.clear();
+            List<GenerationBenchmark.Run> results = new GenerationBenchmark(model, Optional.ofNullable(reference), progress,
+                    seed).measure(promptTokens, decodeTokens, runs);
+            Summary summary = new Summary(results, bytesPerToken);
+            if (json) {
+                Json.write(out, toJson(path, chosen, model, fileWeightBytes, summary));
+            } else {
+                printText(out, path, chosen, model, fileWeightBytes, summary);
             }
         }
         return 0;
