@@ -2,6 +2,7 @@ package dev.flashj.bench;
 
 import dev.flashj.cpu.CpuThreads;
 import dev.flashj.cpu.MatMul;
+import dev.flashj.cpu.MemoryReadBandwidth;
 import dev.flashj.tensor.Tensor;
 import dev.flashj.tensor.TensorType;
 import jdk.incubator.vector.FloatVector;
@@ -12,7 +13,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,8 +29,8 @@ import java.util.SplittableRandom;
  *      -cp engine/target/classes:bench/target/classes dev.flashj.bench.MatVecBandwidth [threads] [types]
  * </pre>
  * {@code types} is an optional comma-separated subset such as {@code Q4_0,Q8_0} (default: all measured types).
- * It needs about 1.7 GiB of free memory. Memory bandwidth: a 1 GiB off-heap segment summed with
- * the Vector API on all threads, best of several passes. Matrix-vector: every matrix is copied
+ * It needs about 1.7 GiB of free memory. Memory bandwidth: {@link MemoryReadBandwidth} over 1 GiB
+ * (a Vector API sum on all threads), best of several passes. Matrix-vector: every matrix is copied
  * until the copies exceed 512 MiB and one pass multiplies each copy once (like the layers of a
  * model, so the weights come from memory, not cache); GB/s counts weight bytes. The compute
  * ceiling is what the kernel manages on cache-resident weights per thread of CPU time, times the
@@ -41,9 +41,9 @@ import java.util.SplittableRandom;
  */
 public final class MatVecBandwidth {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final long GIB = 1L << 30;
+    /** The read-bandwidth reference buffer: 1 GiB. */
+    private static final int READ_BUFFER_MIB = 1024;
     private static final long COPIES_BYTES = 512L << 20;
-    private static final int CHUNKS = (int) (GIB >> 20);
     private static final TensorType[] TYPES = {
             TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q8_0, TensorType.Q4_0, TensorType.Q4_K, TensorType.Q6_K};
     private static final int[][] SHAPES = {{4096, 4096}, {5632, 2048}, {2048, 5632}};
@@ -54,9 +54,9 @@ public final class MatVecBandwidth {
     public static void main(String[] args) {
         int threadCount = args.length > 0 ? Integer.parseInt(args[0]) : CpuThreads.defaultThreads();
         TensorType[] types = args.length > 1 ? parseTypes(args[1]) : TYPES;
-        try (CpuThreads threads = new CpuThreads(threadCount); Arena arena = Arena.ofShared()) {
-            MemorySegment big = filledGiB(threads, arena);
-            double bandwidthBefore = memoryReadBandwidth(threads, big, 7);
+        try (CpuThreads threads = new CpuThreads(threadCount);
+             MemoryReadBandwidth big = new MemoryReadBandwidth(threads, READ_BUFFER_MIB)) {
+            double bandwidthBefore = big.measure(7);
             double callMicros = parallelForCost(threads);
             List<String> rowsOut = new ArrayList<>();
             List<Result> results = new ArrayList<>();
@@ -67,7 +67,7 @@ public final class MatVecBandwidth {
                     rowsOut.add(type + "|" + shape[0] + " × " + shape[1]);
                 }
             }
-            double bandwidthAfter = memoryReadBandwidth(threads, big, 7);
+            double bandwidthAfter = big.measure(7);
             System.out.printf(Locale.ROOT, "Threads: %d, float vector: %d bits%n%n", threadCount, F.vectorBitSize());
             System.out.printf(Locale.ROOT, "Memory-read bandwidth (1 GiB, Vector API sum, %d threads, best of 7): **%.1f GB/s** before"
                     + " the kernels, **%.1f GB/s** after. The host's memory bandwidth is shared and drifts, so each row's"
@@ -108,63 +108,6 @@ public final class MatVecBandwidth {
                           double batch16Flops, double batch64Flops, double batch64CpuFlopsPerThread) {
     }
 
-    /** A 1 GiB off-heap segment of ones, touched so that its pages exist. */
-    private static MemorySegment filledGiB(CpuThreads threads, Arena arena) {
-        MemorySegment segment = arena.allocate(GIB, 4096);
-        threads.parallelFor(CHUNKS, (start, end) -> {
-            for (long o = (long) start << 20; o < (long) end << 20; o += 4) {
-                segment.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o, 1f);
-            }
-        });
-        return segment;
-    }
-
-    /** Sums the 1 GiB segment on all threads; bytes per second, best of {@code passes}. */
-    static double memoryReadBandwidth(CpuThreads threads, MemorySegment segment, int passes) {
-        float[] partial = new float[CHUNKS];
-        double best = 0;
-        for (int pass = 0; pass < passes; pass++) {
-            long t0 = System.nanoTime();
-            threads.parallelFor(CHUNKS, (start, end) -> {
-                for (int c = start; c < end; c++) {
-                    partial[c] = sum(segment, (long) c << 20, 1 << 20);
-                }
-            });
-            long t1 = System.nanoTime();
-            best = Math.max(best, GIB / ((t1 - t0) / 1e9));
-        }
-        float check = 0;
-        for (float p : partial) {
-            check += p;
-        }
-        if (check != GIB / 4) {
-            throw new IllegalStateException("bandwidth sum is wrong: " + check);
-        }
-        return best;
-    }
-
-    private static float sum(MemorySegment s, long from, int bytes) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        int step = F.vectorByteSize();
-        // An int loop index: C2 unrolls and hoists checks far better than with a long one (about +30% here).
-        for (int i = 0; i < bytes; i += 4 * step) {
-            long o = from + i;
-            a0 = a0.add(FloatVector.fromMemorySegment(F, s, o, ByteOrder.LITTLE_ENDIAN));
-            a1 = a1.add(FloatVector.fromMemorySegment(F, s, o + step, ByteOrder.LITTLE_ENDIAN));
-            a2 = a2.add(FloatVector.fromMemorySegment(F, s, o + 2L * step, ByteOrder.LITTLE_ENDIAN));
-            a3 = a3.add(FloatVector.fromMemorySegment(F, s, o + 3L * step, ByteOrder.LITTLE_ENDIAN));
-        }
-        float[] lanes = a0.add(a1).add(a2.add(a3)).toArray();
-        float total = 0;
-        for (float lane : lanes) {
-            total += lane;
-        }
-        return total;
-    }
-
     /** Microseconds per parallelFor call whose chunks do nothing. */
     static double parallelForCost(CpuThreads threads) {
         int[] sink = new int[1];
@@ -180,7 +123,7 @@ public final class MatVecBandwidth {
         return best;
     }
 
-    private static Result measure(CpuThreads threads, MemorySegment big, TensorType type, int rows, int cols) {
+    private static Result measure(CpuThreads threads, MemoryReadBandwidth big, TensorType type, int rows, int cols) {
         try (Arena arena = Arena.ofShared()) {
             long bytes = type.bytesFor((long) rows * cols);
             int copies = (int) Math.max(2, (COPIES_BYTES + bytes - 1) / bytes);
@@ -205,7 +148,7 @@ public final class MatVecBandwidth {
             double bestVec = Double.MAX_VALUE;
             double bestRead = 0;
             for (int pass = 0; pass < 10; pass++) {
-                bestRead = Math.max(bestRead, memoryReadBandwidth(threads, big, 1));
+                bestRead = Math.max(bestRead, big.measure(1));
                 long t0 = System.nanoTime();
                 for (Tensor w : weights) {
                     MatMul.matmul(threads, w, x, 0, 1, out, 0);

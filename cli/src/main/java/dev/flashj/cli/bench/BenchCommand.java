@@ -30,6 +30,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "bench",
         sortOptions = false,
+        subcommands = BenchGenerateCommand.class,
         description = {
                 "Benchmark FlashJ's kernels (attention, matmul, RMSNorm, RoPE) on random inputs; no model file needed.",
                 "Without --op: a quick suite of every op on the best device (an OpenCL GPU, else the CPU).",
@@ -40,7 +41,8 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:",
                 "  flashj bench",
                 "  flashj bench --device opencl --op flash-prefill --shape b=1,h=32,kvh=8,n=512..8192,d=128 --plot attn.png",
-                "  flashj bench --op gemv --shape m=4096,k=4096 --dtype f32,q8_0,q4_0 --json gemv.json"})
+                "  flashj bench --op gemv --shape m=4096,k=4096 --dtype f32,q8_0,q4_0 --json gemv.json",
+                "  flashj bench generate --shape tinyllama-1.1b --type q8_0   (end-to-end prefill/decode tokens/s)"})
 public final class BenchCommand implements Callable<Integer> {
     /** The memory all input sets of one case may take. */
     private static final long INPUT_BUDGET = 768L << 20;

@@ -5,6 +5,7 @@ import dev.flashj.tensor.TensorType;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,7 +25,7 @@ import java.util.Set;
  * then tensor infos, then each tensor's bytes at an offset aligned to {@code general.alignment}
  * (default 32). Tensor shapes are given outermost-first, like {@link dev.flashj.tensor.Tensor};
  * the writer stores them innermost-first as GGUF wants. Tensor bytes are streamed from their
- * segments, never gathered in memory. Invalid input is a {@link FlashjException}.
+ * segments (or produced one tensor at a time by a {@link TensorContent}), never gathered in memory. Invalid input is a {@link FlashjException}.
  */
 public final class GgufWriter {
     private final Map<String, Object> values = new LinkedHashMap<>();
@@ -32,7 +33,19 @@ public final class GgufWriter {
     private final List<PendingTensor> tensors = new ArrayList<>();
     private final Set<String> tensorNames = new HashSet<>();
 
-    private record PendingTensor(String name, TensorType type, long[] shape, MemorySegment data) {
+    /** A tensor to write: its bytes come from {@code data}, or, when that is null, from {@code content}. */
+    private record PendingTensor(String name, TensorType type, long[] shape, long byteSize, MemorySegment data,
+                                 TensorContent content) {
+    }
+
+    /**
+     * Produces a tensor's bytes at {@link #write} time, so that a file larger than memory can be
+     * written one tensor at a time.
+     */
+    @FunctionalInterface
+    public interface TensorContent {
+        /** Fills all of {@code target} (sized for the tensor) with the tensor's bytes in its type's layout. */
+        void fill(MemorySegment target);
     }
 
     /**
@@ -103,6 +116,26 @@ public final class GgufWriter {
 
     /** Adds a tensor whose bytes (already in {@code type}'s layout) are read when {@link #write} runs. */
     public GgufWriter addTensor(String name, TensorType type, long[] shape, MemorySegment data) {
+        long bytes = checkTensor(name, type, shape);
+        if (bytes != data.byteSize()) {
+            throw invalid("tensor " + name, type + " " + java.util.Arrays.toString(shape) + " needs "
+                    + bytes + " bytes, got " + data.byteSize());
+        }
+        tensorNames.add(name);
+        tensors.add(new PendingTensor(name, type, shape.clone(), bytes, data, null));
+        return this;
+    }
+
+    /** Adds a tensor whose bytes {@code content} produces when {@link #write} runs (one tensor in memory at a time). */
+    public GgufWriter addTensor(String name, TensorType type, long[] shape, TensorContent content) {
+        long bytes = checkTensor(name, type, shape);
+        tensorNames.add(name);
+        tensors.add(new PendingTensor(name, type, shape.clone(), bytes, null, content));
+        return this;
+    }
+
+    /** The byte size of a valid new tensor. */
+    private long checkTensor(String name, TensorType type, long[] shape) {
         if (tensorNames.contains(name)) {
             throw invalid("tensor " + name, "duplicate tensor name");
         }
@@ -124,14 +157,11 @@ public final class GgufWriter {
                     + " is not a multiple of the " + type + " block size " + type.blockSize());
         }
         long cols = shape[shape.length - 1];
-        long expected = type.matrixBytes(elements / cols, cols);
-        if (expected != data.byteSize()) {
-            throw invalid("tensor " + name, type + " " + java.util.Arrays.toString(shape) + " needs "
-                    + expected + " bytes, got " + data.byteSize());
+        long bytes = type.matrixBytes(elements / cols, cols);
+        if (bytes < 0) {
+            throw invalid("tensor " + name, "byte count overflows 64 bits");
         }
-        tensorNames.add(name);
-        tensors.add(new PendingTensor(name, type, shape.clone(), data));
-        return this;
+        return bytes;
     }
 
     public GgufWriter addTensor(String name, TensorType type, long[] shape, byte[] data) {
@@ -146,7 +176,7 @@ public final class GgufWriter {
         long dataSize = 0;
         for (int i = 0; i < tensors.size(); i++) {
             offsets[i] = dataSize;
-            dataSize = alignUp(dataSize + tensors.get(i).data().byteSize(), alignment);
+            dataSize = alignUp(dataSize + tensors.get(i).byteSize(), alignment);
         }
         LittleEndianBuffer header = new LittleEndianBuffer();
         header.i32(GgufFile.MAGIC);
@@ -177,16 +207,28 @@ public final class GgufWriter {
             long written = 0;
             for (int i = 0; i < tensors.size(); i++) {
                 writeZeros(out, offsets[i] - written);
-                MemorySegment data = tensors.get(i).data();
-                for (long pos = 0; pos < data.byteSize(); pos += 1 << 30) {
-                    long n = Math.min(1 << 30, data.byteSize() - pos);
-                    writeFully(out, data.asSlice(pos, n).asByteBuffer());
+                PendingTensor tensor = tensors.get(i);
+                if (tensor.data() != null) {
+                    writeSegment(out, tensor.data());
+                } else {
+                    try (Arena arena = Arena.ofShared()) { // shared: a TensorContent may fill on worker threads
+                        MemorySegment produced = arena.allocate(tensor.byteSize(), 64);
+                        tensor.content().fill(produced);
+                        writeSegment(out, produced);
+                    }
                 }
-                written = offsets[i] + data.byteSize();
+                written = offsets[i] + tensor.byteSize();
             }
             writeZeros(out, dataSize - written);
         } catch (IOException e) {
             throw new FlashjException(path + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeSegment(FileChannel out, MemorySegment data) throws IOException {
+        for (long pos = 0; pos < data.byteSize(); pos += 1 << 30) {
+            long n = Math.min(1 << 30, data.byteSize() - pos);
+            writeFully(out, data.asSlice(pos, n).asByteBuffer());
         }
     }
 

@@ -18,6 +18,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Write → read round trips through {@link GgufWriter} and {@link GgufFile}. */
 class GgufWriterTest {
@@ -117,6 +118,44 @@ class GgufWriterTest {
                 assertEquals(0, (t.data().address() - gguf.tensors().get(0).data().address()) % 64);
             }
         }
+    }
+
+    @Test
+    void producedTensorsMatchSegmentTensorsAndKeepTheirOrder() {
+        byte[] first = new byte[(int) TensorType.Q8_0.bytesFor(3 * 64)];
+        new Random(7).nextBytes(first);
+        byte[] third = new byte[4 * 5];
+        new Random(8).nextBytes(third);
+        int[] fills = new int[1];
+        new GgufWriter()
+                .addTensor("a", TensorType.Q8_0, new long[]{3, 64}, first)
+                .addTensor("b", TensorType.F16, new long[]{2, 3}, target -> {
+                    assertEquals(12, target.byteSize());
+                    for (int i = 0; i < 6; i++) {
+                        target.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i, Float.floatToFloat16(i + 0.5f));
+                    }
+                    fills[0]++;
+                })
+                .addTensor("c", TensorType.F32, new long[]{5}, third)
+                .write(dir.resolve("produced.gguf"));
+        assertEquals(1, fills[0]);
+        try (GgufFile gguf = GgufFile.open(dir.resolve("produced.gguf"))) {
+            assertEquals(List.of("a", "b", "c"), gguf.tensors().stream().map(Tensor::name).toList());
+            assertArrayEquals(first, gguf.tensors().get(0).data().toArray(ValueLayout.JAVA_BYTE));
+            MemorySegment b = gguf.tensors().get(1).data();
+            for (int i = 0; i < 6; i++) {
+                assertEquals(i + 0.5f, Float.float16ToFloat(b.get(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i)));
+            }
+            assertArrayEquals(third, gguf.tensors().get(2).data().toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    @Test
+    void producedTensorWithABadShapeIsRejectedWhenAdded() {
+        FlashjException e = assertThrows(FlashjException.class, () -> new GgufWriter()
+                .addTensor("odd", TensorType.Q4_0, new long[]{2, 33}, target -> {
+                }));
+        assertTrue(e.getMessage().contains("odd") && e.getMessage().contains("block size 32"), e.getMessage());
     }
 
     @Test
