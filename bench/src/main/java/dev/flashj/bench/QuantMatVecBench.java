@@ -1,6 +1,7 @@
 package dev.flashj.bench;
 
 import dev.flashj.cpu.CpuThreads;
+import dev.flashj.cpu.MemoryReadBandwidth;
 import dev.flashj.cpu.MatMul;
 import dev.flashj.tensor.Int4Layout;
 import dev.flashj.tensor.Tensor;
@@ -32,7 +33,6 @@ import java.util.SplittableRandom;
  * Needs about 1.3 GiB of free memory.
  */
 public final class QuantMatVecBench {
-    private static final long GIB = 1L << 30;
     private static final long COPIES_BYTES = 256L << 20;
     private static final TensorType[] TYPES = {
             TensorType.F16, TensorType.Q8_0, TensorType.FP8_E4M3, TensorType.Q4_0, TensorType.INT4_G32, TensorType.INT4_G128};
@@ -43,11 +43,8 @@ public final class QuantMatVecBench {
 
     public static void main(String[] args) {
         int threadCount = args.length > 0 ? Integer.parseInt(args[0]) : CpuThreads.defaultThreads();
-        try (CpuThreads threads = new CpuThreads(threadCount); Arena arena = Arena.ofShared()) {
-            MemorySegment big = arena.allocate(GIB, 4096);
-            for (long o = 0; o < GIB; o += 4) {
-                big.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o, 1f);
-            }
+        try (CpuThreads threads = new CpuThreads(threadCount);
+             MemoryReadBandwidth big = new MemoryReadBandwidth(threads, 1024)) {
             System.out.printf(Locale.ROOT, "Threads: %d%n%n", threadCount);
             System.out.println("| type | rows × cols | bytes/weight | matvec GB/s | read GB/s | % of read | weights/s (G)"
                     + " | 1-thread CPU-time weights/s (G) | 1-thread ceiling GB/s |");
@@ -60,7 +57,7 @@ public final class QuantMatVecBench {
         }
     }
 
-    private static void measure(CpuThreads threads, MemorySegment big, TensorType type, int rows, int cols) {
+    private static void measure(CpuThreads threads, MemoryReadBandwidth big, TensorType type, int rows, int cols) {
         try (Arena arena = Arena.ofShared()) {
             long bytes = type.matrixBytes(rows, cols);
             int copies = (int) Math.max(2, (COPIES_BYTES + bytes - 1) / bytes);
@@ -84,7 +81,7 @@ public final class QuantMatVecBench {
             double best = Double.MAX_VALUE;
             double bestRead = 0;
             for (int pass = 0; pass < 8; pass++) {
-                bestRead = Math.max(bestRead, MatVecBandwidth.memoryReadBandwidth(threads, big, 1));
+                bestRead = Math.max(bestRead, big.measure(1));
                 long t0 = System.nanoTime();
                 for (Tensor w : weights) {
                     MatMul.matmul(threads, w, x, 0, 1, out, 0);
