@@ -27,8 +27,9 @@ import java.util.Random;
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx2g \
- *      -cp engine/target/classes:bench/target/classes dev.flashj.bench.BatchDecodeBench [steps] [rounds] [threads]
+ *      -cp engine/target/classes:bench/target/classes dev.flashj.bench.BatchDecodeBench [steps] [rounds] [threads] [batches]
  * </pre>
+ * {@code batches} is a comma-separated list of batch sizes (default 1,2,4,8,16).
  */
 public final class BatchDecodeBench {
     private static final RandomLlamaFile.Shape SHAPE = new RandomLlamaFile.Shape(1024, 2816, 4, 16, 4, 4096);
@@ -43,6 +44,9 @@ public final class BatchDecodeBench {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 16;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int threadCount = args.length > 2 ? Integer.parseInt(args[2]) : CpuThreads.defaultThreads();
+        int[] batchSizes = args.length > 3
+                ? java.util.Arrays.stream(args[3].split(",")).mapToInt(b -> Integer.parseInt(b.trim())).toArray()
+                : BATCH_SIZES;
         int capacity = PROMPT_TOKENS + WARMUP_STEPS + (steps * 2 + 4) * rounds;
         Path file = Files.createTempFile("flashj-batchbench", ".gguf");
         try (CpuThreads threads = new CpuThreads(threadCount)) {
@@ -57,7 +61,7 @@ public final class BatchDecodeBench {
                 measure(model, 4, steps, 1, capacity, false);
                 System.out.println("| batch | batched: tokens/s | one at a time: tokens/s | speed-up | ms per batched step |");
                 System.out.println("|---|---|---|---|---|");
-                for (int batch : BATCH_SIZES) {
+                for (int batch : batchSizes) {
                     measure(model, batch, steps, rounds, capacity, true);
                 }
             }

@@ -9,13 +9,13 @@ import dev.flashj.cpu.Rope;
 import dev.flashj.cpu.RopeTable;
 import dev.flashj.kv.Allocation;
 import dev.flashj.kv.BlockPool;
-import dev.flashj.kv.ChainHash;
 import dev.flashj.kv.EvictionPolicy;
 import dev.flashj.kv.EvictionReport;
 import dev.flashj.kv.KvEvictor;
 import dev.flashj.kv.PagePlan;
 import dev.flashj.kv.PagedAttention;
 import dev.flashj.kv.PagedSequence;
+import dev.flashj.kv.SharedPrefix;
 import dev.flashj.model.LlamaConfig;
 import dev.flashj.model.ModelSession;
 import dev.flashj.model.RopeStyle;
@@ -52,10 +52,7 @@ public final class CpuLlamaSession implements ModelSession {
     private final int blockSize;
     private final PagedSequence kv;
     private final PagedAttention attention;
-    private final int[] history;      // every token fed, [0, position)
-    private final long[] blockHashes; // chain hash of each full block of history
-    private int hashedBlocks;         // blockHashes valid below this block
-    private int publishedBlocks;      // full blocks already offered to the prefix cache
+    private final SharedPrefix prefix; // tokens fed, and this sequence's side of prefix sharing
     private boolean compacted;        // an eviction ran: KV entries no longer match positions
     private final KvEvictor evictor;  // null: keep everything
     private final int observe;        // queries kept per layer for scoring policies
@@ -91,8 +88,7 @@ public final class CpuLlamaSession implements ModelSession {
         this.blockSize = pool.layout().blockSize();
         this.kv = new PagedSequence(pool);
         this.attention = new PagedAttention(c.numHeads(), c.numKvHeads(), c.headDim(), threads.size());
-        this.history = new int[maxTokens];
-        this.blockHashes = new long[maxTokens / blockSize + 1];
+        this.prefix = new SharedPrefix(pool, kv, c.numLayers(), maxTokens);
         this.evictor = policy instanceof EvictionPolicy.None ? null : new KvEvictor(policy, c.numHeads(), c.numLayers());
         this.observe = policy.observationWindow();
         this.recentQueries = new float[observe > 0 ? c.numLayers() : 0][observe * c.qDim()];
@@ -121,7 +117,7 @@ public final class CpuLlamaSession implements ModelSession {
     @Override
     public float[] feed(int[] tokens, int offset, int count) {
         validate(tokens, offset, count);
-        System.arraycopy(tokens, offset, history, position, count);
+        prefix.record(tokens, offset, position, count);
         int done = attachSharedPrefix(count);
         while (done < count) {
             int n = Math.min(chunk, count - done);
@@ -149,7 +145,7 @@ public final class CpuLlamaSession implements ModelSession {
             throw new FlashjException("feedAll: the logits array must hold " + count + " x " + vocab
                     + " floats from offset " + logitsOffset);
         }
-        System.arraycopy(tokens, offset, history, position, count);
+        prefix.record(tokens, offset, position, count);
         for (int done = 0; done < count; ) {
             int n = Math.min(chunk, count - done);
             forwardLayers(tokens, offset + done, n);
@@ -175,12 +171,11 @@ public final class CpuLlamaSession implements ModelSession {
             // blocks make this cheap when they are still cached).
             kv.truncate(0);
             compacted = false;
-            hashedBlocks = 0;
-            publishedBlocks = 0;
+            prefix.truncate(0);
             position = 0;
             observedFrom = 0;
             if (newPosition > 0) {
-                feed(history.clone(), 0, newPosition);
+                feed(prefix.tokens(newPosition), 0, newPosition);
             }
             return;
         }
@@ -188,8 +183,7 @@ public final class CpuLlamaSession implements ModelSession {
         // Ring slots of positions in [position - observe, newPosition) were not overwritten.
         observedFrom = Math.min(newPosition, Math.max(observedFrom, position - observe));
         position = newPosition;
-        hashedBlocks = Math.min(hashedBlocks, newPosition / blockSize);
-        publishedBlocks = Math.min(publishedBlocks, newPosition / blockSize);
+        prefix.truncate(newPosition);
     }
 
     /** Bytes of KV blocks this session holds (blocks shared with other sessions included). */
@@ -248,7 +242,7 @@ public final class CpuLlamaSession implements ModelSession {
 
     /** Records the token about to be decoded; returns its position. */
     int beginBatchDecode(int token) {
-        history[position] = token;
+        prefix.record(token, position);
         return position;
     }
 
@@ -285,68 +279,27 @@ public final class CpuLlamaSession implements ModelSession {
         }
     }
 
-    private long blockHash(int block) {
-        while (hashedBlocks <= block) {
-            long parent = hashedBlocks == 0 ? ChainHash.ROOT : blockHashes[hashedBlocks - 1];
-            blockHashes[hashedBlocks] = ChainHash.next(parent, history, hashedBlocks * blockSize, blockSize);
-            hashedBlocks++;
-        }
-        return blockHashes[block];
-    }
-
     /**
-     * Attaches published blocks matching the next full blocks of the {@code count} tokens just put in
-     * history (all but the last token may be covered); returns the tokens covered.
+     * Attaches published blocks matching the next full blocks of the {@code count} tokens just
+     * recorded, leaving the last token and a scoring policy's observation window to compute; returns
+     * the tokens covered.
      */
     private int attachSharedPrefix(int count) {
-        if (compacted || position % blockSize != 0) {
+        if (compacted) {
             return 0;
         }
-        int start = position;
-        int layers = c.numLayers();
-        int[] found = new int[layers];
-        // Leave the last token to compute, and the observation window of a scoring policy.
-        int computeAtLeast = Math.max(1, observe);
-        while (position + blockSize <= start + count - computeAtLeast) {
-            int b = position / blockSize;
-            long hash = blockHash(b);
-            long parent = b == 0 ? ChainHash.ROOT : blockHashes[b - 1];
-            int hits = 0;
-            while (hits < layers && (found[hits] = pool.lookup(hash, parent, hits, history, position)) >= 0) {
-                hits++;
-            }
-            if (hits < layers) {
-                for (int l = 0; l < hits; l++) {
-                    pool.release(found[l]);
-                }
-                break;
-            }
-            for (int l = 0; l < layers; l++) {
-                kv.attachShared(l, found[l]);
-            }
-            position += blockSize;
-            publishedBlocks = b + 1;
+        int covered = prefix.attach(position, count, Math.max(1, observe));
+        if (covered > 0) {
+            position += covered;
             observedFrom = position;
         }
-        return position - start;
+        return covered;
     }
 
     /** Offers every newly completed full block of every layer to the prefix cache. */
     private void publishFullBlocks() {
-        if (compacted) {
-            return;
-        }
-        while ((publishedBlocks + 1) * blockSize <= position) {
-            int b = publishedBlocks;
-            long hash = blockHash(b);
-            long parent = b == 0 ? ChainHash.ROOT : blockHashes[b - 1];
-            for (int l = 0; l < c.numLayers(); l++) {
-                int id = kv.table(l).block(b);
-                if (pool.writable(id)) {
-                    pool.publish(id, hash, parent, l, history, b * blockSize);
-                }
-            }
-            publishedBlocks++;
+        if (!compacted) {
+            prefix.publish(position);
         }
     }
 
