@@ -39,7 +39,9 @@ final class OpenClBatchDecoder implements BatchDecoder, AutoCloseable {
     private final int blockSize;
     private final int maxBatch;
     private final float scale;
+    private final ClContext context;
     private final ClQueue queue;
+    private int planStride;           // ints per layer in planInts this step
     private final OpenClOps ops;
     private final PagedKvOps paged;
     private final List<ClBuffer> buffers = new ArrayList<>();
@@ -53,13 +55,12 @@ final class OpenClBatchDecoder implements BatchDecoder, AutoCloseable {
     private final ClBuffer projected;
     private final ClBuffer gate;
     private final ClBuffer up;
-    private final ClBuffer partial;
+    private ClBuffer partial;         // grown to the longest sequences seen, not sized for the context length
     private final ClBuffer logitsBuffer;
     private final ClBuffer ropeCos;
     private final ClBuffer ropeSin;
-    private final ClBuffer planInts;  // per layer: the pool row of each sequence's new entry, then the page plan
-    private final int planStride;     // ints per layer in planInts
-    private final int[] planHost;
+    private ClBuffer planInts;        // per layer: the pool row of each sequence's new entry, then the page plan
+    private int[] planHost;
     private final int[] positions;
     private final int[] oneQueryEach;
     private boolean closed;
@@ -80,9 +81,7 @@ final class OpenClBatchDecoder implements BatchDecoder, AutoCloseable {
         this.oneQueryEach = new int[maxBatch];
         Arrays.fill(oneQueryEach, 1);
         int contextLength = c.contextLength();
-        int maxPagesEach = pool.layout().blocksFor(contextLength);
-        this.planStride = maxBatch + 3 * maxBatch + 2 + maxBatch * maxPagesEach;
-        this.planHost = new int[planStride * c.numLayers()];
+        this.context = context;
         this.queue = context.createQueue();
         OpenClOps createdOps = null;
         PagedKvOps createdPaged = null;
@@ -100,8 +99,9 @@ final class OpenClBatchDecoder implements BatchDecoder, AutoCloseable {
             gate = buffer(context, 4L * maxBatch * c.hiddenDim(), "batch ffn gate");
             up = buffer(context, 4L * maxBatch * c.hiddenDim(), "batch ffn up");
             partial = buffer(context, 4L * PagedKvOps.decodePartialFloats(maxBatch, c.numHeads(), c.headDim(),
-                    contextLength, blockSize), "batch split-KV decode partials");
+                    blockSize, blockSize), "batch split-KV decode partials");
             logitsBuffer = buffer(context, 4L * maxBatch * c.vocabSize(), "batch logits");
+            planHost = new int[c.numLayers() * (5 * maxBatch + 2)];
             planInts = buffer(context, 4L * planHost.length, "batch page plans");
             RopeTable table = RopeTable.create(c.rope(), contextLength);
             ropeCos = buffer(context, 4L * table.cos().length, "batch rope cos table");
@@ -121,6 +121,14 @@ final class OpenClBatchDecoder implements BatchDecoder, AutoCloseable {
         }
         this.ops = createdOps;
         this.paged = createdPaged;
+    }
+
+    /** A larger buffer in place of {@code old} (whose contents are not kept). */
+    private ClBuffer replace(ClBuffer old, long bytes, String purpose) {
+        queue.finish();
+        buffers.remove(old);
+        old.close();
+        return buffer(context, bytes, purpose);
     }
 
     private ClBuffer buffer(ClContext context, long bytes, String purpose) {
@@ -200,6 +208,23 @@ final class OpenClBatchDecoder implements BatchDecoder, AutoCloseable {
      */
     private DevicePagePlan[] planAppends(OpenClLlamaSession[] batch, int n) {
         int layers = c.numLayers();
+        int maxEntries = 0;
+        int pages = 0;
+        for (int i = 0; i < n; i++) {
+            int entries = batch[i].kvCache().entries(0) + 1;
+            maxEntries = Math.max(maxEntries, entries);
+            pages += pool.layout().blocksFor(entries);
+        }
+        int planStride = n + 3 * n + 2 + pages;
+        if (planHost.length < planStride * layers) {
+            planHost = new int[2 * planStride * layers];
+            planInts = replace(planInts, 4L * planHost.length, "batch page plans");
+        }
+        long partialBytes = 4L * PagedKvOps.decodePartialFloats(n, c.numHeads(), c.headDim(), maxEntries, blockSize);
+        if (partial.byteSize() < partialBytes) {
+            partial = replace(partial, 2 * partialBytes, "batch split-KV decode partials");
+        }
+        this.planStride = planStride;
         for (int l = 0; l < layers; l++) {
             for (int i = 0; i < n; i++) {
                 batch[i].kvCache().appendRows(l, 1, planHost, l * planStride + i);

@@ -46,8 +46,8 @@ class OpenClBatchDecoderTest {
 
     @Test
     void batchedStepsGiveTheIdsOfLoneDecoding() throws IOException {
-        // Six prompts sharing a prefix; odd steps run only the first four (matrix-vector kernel, as alone),
-        // even steps all six (tiled matmul kernel).
+        // Six prompts sharing a prefix. The first half of the steps runs ragged batches of 4 and 3 (the
+        // matrix-vector kernel a lone decode uses), the second half batches of 6 and 4 (the tiled kernel).
         int[] promptLengths = {24, 29, 37, 45, 52, 60};
         int steps = 16;
         int all = promptLengths.length;
@@ -74,7 +74,7 @@ class OpenClBatchDecoderTest {
                 Arrays.fill(row, Float.NaN);
             }
             for (int step = 0; step < steps; step++) {
-                int n = step % 2 == 0 ? all : 4;
+                int n = step < steps / 2 ? (step % 2 == 0 ? 4 : 3) : (step % 2 == 0 ? all : 4);
                 for (int s = 0; s < n; s++) {
                     assertTrue(decoder.reserve(batch.get(s), 1).granted());
                 }
