@@ -215,16 +215,16 @@ final class OpenClBatchDecoder implements BatchDecoder, AutoCloseable {
             maxEntries = Math.max(maxEntries, entries);
             pages += pool.layout().blocksFor(entries);
         }
-        int planStride = n + 3 * n + 2 + pages;
-        if (planHost.length < planStride * layers) {
-            planHost = new int[2 * planStride * layers];
+        int stride = n + 3 * n + 2 + pages;
+        if (planHost.length < stride * layers) {
+            planHost = new int[2 * stride * layers];
             planInts = replace(planInts, 4L * planHost.length, "batch page plans");
         }
         long partialBytes = 4L * PagedKvOps.decodePartialFloats(n, c.numHeads(), c.headDim(), maxEntries, blockSize);
         if (partial.byteSize() < partialBytes) {
             partial = replace(partial, 2 * partialBytes, "batch split-KV decode partials");
         }
-        this.planStride = planStride;
+        planStride = stride;
         for (int l = 0; l < layers; l++) {
             for (int i = 0; i < n; i++) {
                 batch[i].kvCache().appendRows(l, 1, planHost, l * planStride + i);
