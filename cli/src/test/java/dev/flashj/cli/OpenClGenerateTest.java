@@ -3,7 +3,14 @@ package dev.flashj.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flashj.TestData;
+import dev.flashj.api.Device;
+import dev.flashj.api.Flashj;
+import dev.flashj.api.GenerationRequest;
+import dev.flashj.api.GenerationResult;
+import dev.flashj.api.LoadOptions;
+import dev.flashj.api.Model;
 import dev.flashj.opencl.OpenClBackendProvider;
+import dev.flashj.sampling.SamplingParams;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,9 +21,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static dev.flashj.cli.GenerateOptionsTest.generate;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,21 +53,40 @@ class OpenClGenerateTest {
     }
 
     @Test
-    void aPromptsFileFallsBackToOneAtATimeWithANote(@TempDir Path dir) throws IOException {
+    void aPromptsFileIsDecodedInBatchesWithTheCpusTokens(@TempDir Path dir) throws IOException {
         String model = TestData.require("stories260K.gguf").toString();
-        Path prompts = Files.writeString(dir.resolve("prompts.txt"), "Once upon a time\nLily\n");
+        Path prompts = Files.writeString(dir.resolve("prompts.txt"), "Once upon a time\nLily\nThe little dog\n");
         CliRun cpu = generate("-m", model, "--prompts", prompts.toString(), "--temperature", "0", "-n", "20",
                 "--device", "cpu", "--json");
         CliRun opencl = generate("-m", model, "--prompts", prompts.toString(), "--temperature", "0", "-n", "20",
                 "--device", "opencl", "--json");
         assertEquals(0, opencl.exitCode(), opencl::toString);
-        assertTrue(opencl.err().contains("no batched decoding"), opencl::toString);
-        assertFalse(cpu.err().contains("no batched decoding"), cpu::toString);
+        assertFalse(opencl.err().contains("no batched decoding"), opencl::toString);
+        assertTrue(opencl.err().contains("decoded together"), opencl::toString);
         List<String> cpuLines = cpu.out().lines().toList();
         List<String> openclLines = opencl.out().lines().toList();
-        assertEquals(2, openclLines.size(), opencl::toString);
-        for (int i = 0; i < 2; i++) {
+        assertEquals(3, openclLines.size(), opencl::toString);
+        for (int i = 0; i < 3; i++) {
             assertEquals(JSON.readTree(cpuLines.get(i)).get("tokens"), JSON.readTree(openclLines.get(i)).get("tokens"));
+        }
+    }
+
+    /** {@link Model#generateBatch} on OpenCL decodes the requests together and gives each its lone tokens. */
+    @Test
+    void generateBatchEqualsOneGenerationAtATime() {
+        Path path = TestData.require("stories260K.gguf");
+        try (Model model = Flashj.load(path, LoadOptions.defaults().withDevice(Device.OPENCL))) {
+            assertTrue(model.supportsBatching(), model::deviceDescription);
+            List<GenerationRequest> requests = new ArrayList<>();
+            for (String prompt : List.of("Once upon a time", "Lily wanted", "The sun was shining and the", "Tom")) {
+                requests.add(GenerationRequest.builder(prompt).maxTokens(30).sampling(SamplingParams.greedy()).build());
+            }
+            List<GenerationResult> batched = model.generateBatch(requests);
+            for (int i = 0; i < requests.size(); i++) {
+                GenerationResult alone = model.generate(requests.get(i));
+                assertTrue(alone.tokens().length > 0);
+                assertArrayEquals(alone.tokens(), batched.get(i).tokens(), "request " + i);
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import dev.flashj.kv.BlockPool;
 import dev.flashj.kv.EvictionPolicy;
 import dev.flashj.kv.KvBudget;
 import dev.flashj.kv.KvLayout;
+import dev.flashj.model.BatchDecoder;
 import dev.flashj.model.LanguageModel;
 import dev.flashj.model.LlamaConfig;
 import dev.flashj.model.ModelFile;
@@ -16,6 +17,10 @@ import dev.flashj.opencl.runtime.ClDevice;
 import dev.flashj.opencl.runtime.ClQueue;
 import dev.flashj.opencl.runtime.OpenCl;
 import dev.flashj.tokenizer.Tokenizer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * A LLaMA-family model running entirely on an OpenCL device: weights uploaded once at load, a paged
@@ -32,6 +37,7 @@ public final class OpenClLlamaModel implements LanguageModel {
     private final Tokenizer tokenizer;
     private final OpenClWeights weights;
     private final BlockPool kvPool;
+    private final List<OpenClBatchDecoder> batchDecoders = new ArrayList<>(); // freed at close
     private volatile boolean closed;
 
     private OpenClLlamaModel(OpenCl cl, ClContext context, LlamaConfig config, Tokenizer tokenizer, OpenClWeights weights,
@@ -159,12 +165,30 @@ public final class OpenClLlamaModel implements LanguageModel {
         return new OpenClLlamaSession(this, context, config, weights, maxTokens, policy);
     }
 
+    /**
+     * Steps up to {@code maxBatch} sessions of this model together (see {@link OpenClBatchDecoder}); its
+     * device buffers are freed when the model closes.
+     */
+    @Override
+    public synchronized Optional<BatchDecoder> newBatchDecoder(int maxBatch) {
+        if (closed) {
+            throw new FlashjException("the model is closed");
+        }
+        OpenClBatchDecoder decoder = new OpenClBatchDecoder(this, context, weights, maxBatch);
+        batchDecoders.add(decoder);
+        return Optional.of(decoder);
+    }
+
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            batchDecoders.forEach(OpenClBatchDecoder::close);
+            batchDecoders.clear();
         }
-        closed = true;
         kvPool.close();
         weights.close();
         context.close();

@@ -447,6 +447,46 @@ final class OpenClLlamaSession implements ModelSession {
         return kv;
     }
 
+    // Batched decoding: OpenClBatchDecoder runs the layers for many sessions and keeps each one's
+    // bookkeeping (history, position, prefix publishing) here, exactly as feed does for one token.
+
+    OpenClLlamaModel model() {
+        return model;
+    }
+
+    /** Room for {@code n} more tokens; running out is a result, not an exception. */
+    Allocation tryReserve(int n) {
+        ensureOpen();
+        return kv.reserve(n);
+    }
+
+    /** Checks that {@code token} can be decoded next in a batch (nothing changes). */
+    void checkBatchDecode(int token) {
+        ensureOpen();
+        if (position >= maxTokens) {
+            throw new FlashjException("feed: 1 token at position " + position + " exceeds the session's " + maxTokens
+                    + " tokens");
+        }
+        if (token < 0 || token >= c.vocabSize()) {
+            throw new FlashjException("feed: token id " + token + " is outside the vocabulary 0.." + (c.vocabSize() - 1));
+        }
+        if (evictor != null) {
+            throw new FlashjException("batched decoding does not run KV eviction policies; decode this session alone");
+        }
+    }
+
+    /** Records the token about to be decoded; returns its position. */
+    int beginBatchDecode(int token) {
+        history[position] = token;
+        return position;
+    }
+
+    /** The token's entries are in every layer (the decoder's queue has finished): advance and publish full blocks. */
+    void endBatchDecode() {
+        position++;
+        publishFullBlocks();
+    }
+
     private void ensureOpen() {
         if (closed) {
             throw new FlashjException("the session is closed");
