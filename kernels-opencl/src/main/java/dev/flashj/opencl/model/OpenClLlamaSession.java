@@ -4,12 +4,12 @@ import dev.flashj.FlashjException;
 import dev.flashj.cpu.RopeTable;
 import dev.flashj.kv.Allocation;
 import dev.flashj.kv.BlockPool;
-import dev.flashj.kv.ChainHash;
 import dev.flashj.kv.EvictionPolicy;
 import dev.flashj.kv.EvictionReport;
 import dev.flashj.kv.KvEvictor;
 import dev.flashj.kv.PagePlan;
 import dev.flashj.kv.PagedSequence;
+import dev.flashj.kv.SharedPrefix;
 import dev.flashj.model.LlamaConfig;
 import dev.flashj.model.ModelSession;
 import dev.flashj.opencl.kernels.DevicePagePlan;
@@ -74,10 +74,7 @@ final class OpenClLlamaSession implements ModelSession {
     private final float[] logits;
     private final float scale;
 
-    private final int[] history;      // every token fed, [0, position)
-    private final long[] blockHashes; // chain hash of each full block of history
-    private int hashedBlocks;
-    private int publishedBlocks;
+    private final SharedPrefix prefix; // tokens fed, and this sequence's side of prefix sharing
     private boolean compacted;        // an eviction ran: KV entries no longer match positions
     private final KvEvictor evictor;  // null: keep everything
     private final int observe;        // queries kept per layer for scoring policies
@@ -104,8 +101,6 @@ final class OpenClLlamaSession implements ModelSession {
         this.pool = model.kvPool();
         this.storage = (OpenClKvStorage) pool.storage();
         this.blockSize = pool.layout().blockSize();
-        this.history = new int[maxTokens];
-        this.blockHashes = new long[maxTokens / blockSize + 1];
         this.evictor = policy instanceof EvictionPolicy.None ? null : new KvEvictor(policy, c.numHeads(), c.numLayers());
         this.observe = policy.observationWindow();
         int maxPages = pool.layout().blocksFor(maxTokens);
@@ -163,6 +158,7 @@ final class OpenClLlamaSession implements ModelSession {
         this.ops = createdOps;
         this.paged = createdPaged;
         this.kv = new PagedSequence(pool);
+        this.prefix = new SharedPrefix(pool, kv, c.numLayers(), maxTokens);
     }
 
     private ClBuffer buffer(ClContext context, long bytes, String purpose) {
@@ -198,7 +194,7 @@ final class OpenClLlamaSession implements ModelSession {
                         + (c.vocabSize() - 1));
             }
         }
-        System.arraycopy(tokens, offset, history, position, count);
+        prefix.record(tokens, offset, position, count);
         int done = attachSharedPrefix(count);
         while (done < count) {
             int n = Math.min(maxBatch, count - done);
@@ -288,67 +284,26 @@ final class OpenClLlamaSession implements ModelSession {
         }
     }
 
-    private long blockHash(int block) {
-        while (hashedBlocks <= block) {
-            long parent = hashedBlocks == 0 ? ChainHash.ROOT : blockHashes[hashedBlocks - 1];
-            blockHashes[hashedBlocks] = ChainHash.next(parent, history, hashedBlocks * blockSize, blockSize);
-            hashedBlocks++;
-        }
-        return blockHashes[block];
-    }
-
     /**
-     * Attaches published blocks matching the next full blocks of the {@code count} tokens just put in
-     * history (leaving the last token, and a scoring policy's window, to compute); returns the tokens covered.
+     * Attaches published blocks matching the next full blocks of the {@code count} tokens just
+     * recorded (leaving the last token, and a scoring policy's window, to compute); returns the tokens covered.
      */
     private int attachSharedPrefix(int count) {
-        if (compacted || position % blockSize != 0) {
+        if (compacted) {
             return 0;
         }
-        int start = position;
-        int layers = c.numLayers();
-        int[] found = new int[layers];
-        int computeAtLeast = Math.max(1, observe);
-        while (position + blockSize <= start + count - computeAtLeast) {
-            int b = position / blockSize;
-            long hash = blockHash(b);
-            long parent = b == 0 ? ChainHash.ROOT : blockHashes[b - 1];
-            int hits = 0;
-            while (hits < layers && (found[hits] = pool.lookup(hash, parent, hits, history, position)) >= 0) {
-                hits++;
-            }
-            if (hits < layers) {
-                for (int l = 0; l < hits; l++) {
-                    pool.release(found[l]);
-                }
-                break;
-            }
-            for (int l = 0; l < layers; l++) {
-                kv.attachShared(l, found[l]);
-            }
-            position += blockSize;
-            publishedBlocks = b + 1;
+        int covered = prefix.attach(position, count, Math.max(1, observe));
+        if (covered > 0) {
+            position += covered;
             observedFrom = position;
         }
-        return position - start;
+        return covered;
     }
 
     /** Offers every newly completed full block of every layer to the prefix cache. */
     private void publishFullBlocks() {
-        if (compacted) {
-            return;
-        }
-        while ((publishedBlocks + 1) * blockSize <= position) {
-            int b = publishedBlocks;
-            long hash = blockHash(b);
-            long parent = b == 0 ? ChainHash.ROOT : blockHashes[b - 1];
-            for (int l = 0; l < c.numLayers(); l++) {
-                int id = kv.table(l).block(b);
-                if (pool.writable(id)) {
-                    pool.publish(id, hash, parent, l, history, b * blockSize);
-                }
-            }
-            publishedBlocks++;
+        if (!compacted) {
+            prefix.publish(position);
         }
     }
 
@@ -405,20 +360,18 @@ final class OpenClLlamaSession implements ModelSession {
             // Evicted entries are gone: rebuild the shorter sequence from its tokens.
             kv.truncate(0);
             compacted = false;
-            hashedBlocks = 0;
-            publishedBlocks = 0;
+            prefix.truncate(0);
             position = 0;
             observedFrom = 0;
             if (newPosition > 0) {
-                feed(history.clone(), 0, newPosition);
+                feed(prefix.tokens(newPosition), 0, newPosition);
             }
             return;
         }
         kv.truncate(newPosition);
         observedFrom = Math.min(newPosition, Math.max(observedFrom, position - observe));
         position = newPosition;
-        hashedBlocks = Math.min(hashedBlocks, newPosition / blockSize);
-        publishedBlocks = Math.min(publishedBlocks, newPosition / blockSize);
+        prefix.truncate(newPosition);
     }
 
     /** Bytes of KV blocks this session holds (blocks shared with other sessions included). */
@@ -477,7 +430,7 @@ final class OpenClLlamaSession implements ModelSession {
 
     /** Records the token about to be decoded; returns its position. */
     int beginBatchDecode(int token) {
-        history[position] = token;
+        prefix.record(token, position);
         return position;
     }
 
