@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
 
 /**
  * Batched decode over a paged KV cache ({@link PagedAttention}, the CPU model's attention): b
- * sequences of n cached tokens in pages of {@code page} tokens, one query token each. CPU only.
+ * sequences of n cached tokens in pages of {@code page} tokens, one query token each. On OpenCL,
+ * the device's paged kernels ({@link ClPagedDecodeCase}).
  */
 final class PagedDecodeOp implements BenchOp {
     private static final int SAMPLES = 16;
@@ -36,7 +37,7 @@ final class PagedDecodeOp implements BenchOp {
 
     @Override
     public String summary() {
-        return "one query token per sequence over a paged KV cache (kv.PagedAttention, CPU)";
+        return "one query token per sequence over a paged KV cache (kv.PagedAttention; OpenCL PagedKvOps.decode)";
     }
 
     @Override
@@ -46,17 +47,25 @@ final class PagedDecodeOp implements BenchOp {
 
     @Override
     public List<Dtype> dtypes(BenchBackend backend) {
-        return backend instanceof CpuBackend ? List.of(Dtype.F32) : List.of();
+        return backend instanceof CpuBackend || backend instanceof OpenClBackend ? List.of(Dtype.F32) : List.of();
     }
 
     @Override
     public void validate(BenchBackend backend, Shape shape, Dtype dtype) {
         Shapes.requireGroups(shape.get("h"), shape.get("kvh"));
+        if (backend instanceof OpenClBackend && shape.get("d") > OpenClBackend.MAX_HEAD_DIM) {
+            throw new BenchUsageException("--shape", "d=" + shape.get("d") + " exceeds the " + OpenClBackend.MAX_HEAD_DIM
+                    + " the OpenCL paged kernels are built for");
+        }
     }
 
     @Override
     public BenchCase prepare(BenchBackend backend, Shape shape, Dtype dtype, InputPlan plan) {
         validate(backend, shape, dtype);
+        if (backend instanceof OpenClBackend cl) {
+            return new ClPagedDecodeCase(cl, plan, shape.get("b"), shape.get("h"), shape.get("kvh"), shape.get("n"),
+                    shape.get("d"), shape.get("page"));
+        }
         return new PagedCase((CpuBackend) backend, plan, shape.get("b"), shape.get("h"), shape.get("kvh"), shape.get("n"),
                 shape.get("d"), shape.get("page"));
     }

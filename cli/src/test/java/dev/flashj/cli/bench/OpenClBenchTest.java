@@ -27,7 +27,7 @@ class OpenClBenchTest {
             OpRegistry registry = new OpRegistry();
             List<BenchRunner.Planned> planned = List.of(
                     planned(registry, "rmsnorm", Dtype.F32), planned(registry, "gemv", Dtype.F16),
-                    planned(registry, "flash-decode", Dtype.F32));
+                    planned(registry, "flash-decode", Dtype.F32), planned(registry, "paged-decode", Dtype.F32));
             for (BenchResult r : runner.run(planned)) {
                 assertEquals(backend.id(), r.device());
                 assertTrue(r.checkError() < 1e-3, r.toString());
