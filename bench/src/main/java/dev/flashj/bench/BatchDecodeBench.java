@@ -4,9 +4,12 @@ import dev.flashj.cpu.CpuThreads;
 import dev.flashj.cpu.Ops;
 import dev.flashj.kv.KvBudget;
 import dev.flashj.model.BatchDecoder;
+import dev.flashj.model.LanguageModel;
+import dev.flashj.model.ModelSession;
+import dev.flashj.opencl.OpenClDeviceSelector;
+import dev.flashj.opencl.model.OpenClLlamaModel;
 import dev.flashj.model.ModelLoader;
 import dev.flashj.model.cpu.CpuLlamaModel;
-import dev.flashj.model.cpu.CpuLlamaSession;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,9 +30,11 @@ import java.util.Random;
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx2g \
- *      -cp engine/target/classes:bench/target/classes dev.flashj.bench.BatchDecodeBench [steps] [rounds] [threads] [batches]
+ *      -cp engine/target/classes:kernels-opencl/target/classes:bench/target/classes \
+ *      dev.flashj.bench.BatchDecodeBench [steps] [rounds] [threads] [batches] [device]
  * </pre>
- * {@code batches} is a comma-separated list of batch sizes (default 1,2,4,8,16).
+ * {@code batches} is a comma-separated list of batch sizes (default 1,2,4,8,16); {@code device} is
+ * {@code cpu} (default) or {@code opencl[:P:D]} (the OpenCL model's batch decoder against its lone decode).
  */
 public final class BatchDecodeBench {
     private static final RandomLlamaFile.Shape SHAPE = new RandomLlamaFile.Shape(1024, 2816, 4, 16, 4, 4096);
@@ -47,12 +52,15 @@ public final class BatchDecodeBench {
         int[] batchSizes = args.length > 3
                 ? java.util.Arrays.stream(args[3].split(",")).mapToInt(b -> Integer.parseInt(b.trim())).toArray()
                 : BATCH_SIZES;
+        String device = args.length > 4 ? args[4] : "cpu";
         int capacity = PROMPT_TOKENS + WARMUP_STEPS + (steps * 2 + 4) * rounds;
         Path file = Files.createTempFile("flashj-batchbench", ".gguf");
         try (CpuThreads threads = new CpuThreads(threadCount)) {
             RandomLlamaFile.write(file, SHAPE, capacity + 16, "flashj batch benchmark (random weights)");
-            try (CpuLlamaModel model = CpuLlamaModel.load(ModelLoader.open(file, Optional.empty()), threads,
-                    KvBudget.bytes(1L << 30), 16)) {
+            try (LanguageModel model = device.equals("cpu")
+                    ? CpuLlamaModel.load(ModelLoader.open(file, Optional.empty()), threads, KvBudget.bytes(1L << 30), 16)
+                    : OpenClLlamaModel.load(ModelLoader.open(file, Optional.empty()), OpenClDeviceSelector.parse(device),
+                            KvBudget.bytes(1L << 30), 16)) {
                 System.out.printf(Locale.ROOT, "model: dim %d, %d layers, %d heads (%d KV), ffn %d, vocab %d, F32,"
                                 + " %.0f MiB of weights; prompts of %d tokens, %d timed steps, best of %d rounds; %s%n",
                         SHAPE.dim(), SHAPE.layers(), SHAPE.heads(), SHAPE.kvHeads(), SHAPE.hidden(), SHAPE.vocab(),
@@ -70,15 +78,15 @@ public final class BatchDecodeBench {
         }
     }
 
-    private static void measure(CpuLlamaModel model, int batch, int steps, int rounds, int capacity, boolean print) {
+    private static void measure(LanguageModel model, int batch, int steps, int rounds, int capacity, boolean print) {
         BatchDecoder decoder = model.newBatchDecoder(batch).orElseThrow();
-        List<CpuLlamaSession> sessions = new ArrayList<>();
+        List<ModelSession> sessions = new ArrayList<>();
         int vocab = SHAPE.vocab();
         float[][] logits = new float[batch][vocab];
         int[] next = new int[batch];
         try {
             for (int s = 0; s < batch; s++) {
-                CpuLlamaSession session = model.newSession(capacity);
+                ModelSession session = model.newSession(capacity);
                 sessions.add(session);
                 int[] prompt = new Random(1000 + s).ints(PROMPT_TOKENS, 3, vocab).toArray();
                 float[] l = session.feed(prompt, 0, prompt.length);
@@ -111,12 +119,12 @@ public final class BatchDecodeBench {
                         bestBatched / bestAlone, 1000.0 * batch / bestBatched);
             }
         } finally {
-            sessions.forEach(CpuLlamaSession::close);
+            sessions.forEach(ModelSession::close);
         }
     }
 
-    private static void batchedStep(BatchDecoder decoder, List<CpuLlamaSession> sessions, int[] next, float[][] logits) {
-        for (CpuLlamaSession s : sessions) {
+    private static void batchedStep(BatchDecoder decoder, List<ModelSession> sessions, int[] next, float[][] logits) {
+        for (ModelSession s : sessions) {
             if (!decoder.reserve(s, 1).granted()) {
                 throw new IllegalStateException("the benchmark's 1 GiB KV budget is full");
             }
