@@ -111,9 +111,9 @@ public final class MatMul {
         int sumBlocks = cols / 32;
         float[] sums = null;
         if (kernel.needsBlockSums()) {
-            sums = new float[batch * sumBlocks];
+            sums = MatMulScratch.sums(batch * sumBlocks);
             for (int t = 0; t < batch; t++) {
-                System.arraycopy(blockSums(x, xOffset + t * cols, cols), 0, sums, t * sumBlocks, sumBlocks);
+                blockSums(x, xOffset + t * cols, cols, sums, t * sumBlocks);
             }
         }
         float[] tokenSums = sums;
@@ -197,15 +197,19 @@ public final class MatMul {
 
     /** Sums of x over each 32-element block, for kernels with a per-block min term. */
     private static float[] blockSums(float[] x, int xOffset, int cols) {
-        int blocks = cols / 32;
-        float[] sums = MatMulScratch.sums(blocks);
-        for (int k = 0; k < blocks; k++) {
+        float[] sums = MatMulScratch.sums(cols / 32);
+        blockSums(x, xOffset, cols, sums, 0);
+        return sums;
+    }
+
+    /** The sum of each 32-element block of one token's activations, into {@code sums[offset..]}. */
+    private static void blockSums(float[] x, int xOffset, int cols, float[] sums, int offset) {
+        for (int k = 0; k < cols / 32; k++) {
             float s = 0;
             for (int i = 0; i < 32; i++) {
                 s += x[xOffset + 32 * k + i];
             }
-            sums[k] = s;
+            sums[offset + k] = s;
         }
-        return sums;
     }
 }

@@ -1,6 +1,7 @@
 package dev.flashj.model;
 
 import dev.flashj.kv.Allocation;
+import dev.flashj.kv.BlockPool;
 
 import java.util.List;
 
@@ -17,14 +18,23 @@ public interface BatchDecoder {
     /** The most sequences one {@link #decode} takes. */
     int maxBatch();
 
+    /** The block pool the batch's sequences share (the model's). */
+    BlockPool pool();
+
     /** KV blocks the shared budget allows in all. */
-    int capacityBlocks();
+    default int capacityBlocks() {
+        return pool().capacityBlocks();
+    }
 
     /** KV blocks free now (cached prefix blocks nobody holds included). */
-    int freeBlocks();
+    default int freeBlocks() {
+        return pool().freeBlocks();
+    }
 
     /** KV blocks a sequence of {@code tokens} tokens holds, all layers together, without prefix sharing. */
-    int blocksFor(int tokens);
+    default int blocksFor(int tokens) {
+        return pool().layout().blocksFor(tokens) * pool().layout().numLayers();
+    }
 
     /**
      * Makes room in {@code session}'s KV cache for {@code tokens} more tokens (all or nothing). The

@@ -84,18 +84,8 @@ public final class CpuBatchDecoder implements BatchDecoder {
     }
 
     @Override
-    public int capacityBlocks() {
-        return pool.capacityBlocks();
-    }
-
-    @Override
-    public int freeBlocks() {
-        return pool.freeBlocks();
-    }
-
-    @Override
-    public int blocksFor(int tokens) {
-        return pool.layout().blocksFor(tokens) * pool.layout().numLayers();
+    public BlockPool pool() {
+        return pool;
     }
 
     @Override

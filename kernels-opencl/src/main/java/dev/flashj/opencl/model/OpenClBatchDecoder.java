@@ -143,18 +143,8 @@ final class OpenClBatchDecoder implements BatchDecoder, AutoCloseable {
     }
 
     @Override
-    public int capacityBlocks() {
-        return pool.capacityBlocks();
-    }
-
-    @Override
-    public int freeBlocks() {
-        return pool.freeBlocks();
-    }
-
-    @Override
-    public int blocksFor(int tokens) {
-        return pool.layout().blocksFor(tokens) * pool.layout().numLayers();
+    public BlockPool pool() {
+        return pool;
     }
 
     @Override
