@@ -2,6 +2,7 @@ package dev.flashj.model.cpu;
 
 import dev.flashj.FlashjException;
 import dev.flashj.cpu.CpuThreads;
+import dev.flashj.cpu.HugePageArena;
 import dev.flashj.cpu.Ops;
 import dev.flashj.cpu.RopeTable;
 import dev.flashj.kv.BlockPool;
@@ -18,7 +19,8 @@ import java.util.Optional;
 
 /**
  * The LLaMA family on the CPU: the reference forward pass other backends are compared with.
- * Weight matrices are read in place from the mapped file; the model owns the paged KV {@link BlockPool}
+ * Weight matrices are read from the mapped file or, by default, from a copy in huge pages
+ * ({@link WeightMemory}); the model owns the paged KV {@link BlockPool}
  * its sessions draw on (so sessions with a common prompt prefix share its blocks), and sessions hold
  * activations and their block tables.
  * Thread-safe: sessions may be created from any thread (each session is driven by one thread).
@@ -35,10 +37,13 @@ public final class CpuLlamaModel implements LanguageModel {
     private final RopeTable rope;
     private final CpuThreads threads;
     private final BlockPool kvPool;
+    private final Optional<HugePageArena> weightCopies;
     private volatile boolean closed;
 
-    private CpuLlamaModel(ModelFile file, LlamaWeights weights, RopeTable rope, CpuThreads threads, BlockPool kvPool) {
+    private CpuLlamaModel(ModelFile file, LlamaWeights weights, Optional<HugePageArena> weightCopies, RopeTable rope,
+                          CpuThreads threads, BlockPool kvPool) {
         this.file = file;
+        this.weightCopies = weightCopies;
         this.config = file.config();
         this.weights = weights;
         this.rope = rope;
@@ -60,6 +65,15 @@ public final class CpuLlamaModel implements LanguageModel {
      * block size in tokens.
      */
     public static CpuLlamaModel load(ModelFile file, CpuThreads threads, KvBudget kvBudget, int blockSize) {
+        return load(file, threads, kvBudget, blockSize, WeightMemory.HUGE_PAGES);
+    }
+
+    /**
+     * {@link #load(ModelFile, CpuThreads, KvBudget, int)} with the choice of where the weight matrices
+     * are read from ({@link WeightMemory#HUGE_PAGES} by default).
+     */
+    public static CpuLlamaModel load(ModelFile file, CpuThreads threads, KvBudget kvBudget, int blockSize,
+                                     WeightMemory weightMemory) {
         try {
             validate(file);
             if (blockSize <= 0) {
@@ -69,7 +83,10 @@ public final class CpuLlamaModel implements LanguageModel {
             RopeTable rope = RopeTable.create(file.config().rope(), file.config().contextLength());
             LlamaConfig c = file.config();
             BlockPool pool = new BlockPool(new KvLayout(c.numLayers(), c.numKvHeads(), c.headDim(), blockSize), kvBudget);
-            return new CpuLlamaModel(file, weights, rope, threads, pool);
+            LlamaWeights.Placed placed = weightMemory == WeightMemory.HUGE_PAGES
+                    ? LlamaWeights.inHugePages(weights)
+                    : new LlamaWeights.Placed(weights, Optional.empty());
+            return new CpuLlamaModel(file, placed.weights(), placed.arena(), rope, threads, pool);
         } catch (RuntimeException | Error e) {
             file.close();
             throw e;
@@ -165,6 +182,7 @@ public final class CpuLlamaModel implements LanguageModel {
     public void close() {
         if (!closed) {
             closed = true;
+            weightCopies.ifPresent(HugePageArena::close);
             file.close();
         }
     }

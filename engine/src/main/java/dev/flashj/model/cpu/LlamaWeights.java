@@ -1,6 +1,7 @@
 package dev.flashj.model.cpu;
 
 import dev.flashj.FlashjException;
+import dev.flashj.cpu.HugePageArena;
 import dev.flashj.model.LlamaConfig;
 import dev.flashj.model.LlamaTensorNames;
 import dev.flashj.model.ModelFile;
@@ -9,7 +10,10 @@ import dev.flashj.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * All weights of a LLaMA-family model, bound by canonical name from a {@link ModelFile} and
@@ -22,6 +26,55 @@ public record LlamaWeights(Tensor tokenEmbedding, List<LayerWeights> layers, flo
 
     public LlamaWeights {
         layers = List.copyOf(layers);
+    }
+
+    /**
+     * These weights with every matrix a matmul reads whole (the layers' and the output head) copied
+     * into huge pages, or these weights unchanged when the OS offers no huge pages. The token
+     * embedding stays in place unless it doubles as the output head (one row of it is read per token).
+     * The copies live as long as the returned arena, which the caller closes.
+     */
+    public static Placed inHugePages(LlamaWeights weights) {
+        List<Tensor> matrices = weights.streamedMatrices();
+        long[] sizes = matrices.stream().mapToLong(t -> t.data().byteSize()).toArray();
+        Optional<HugePageArena> opened = HugePageArena.open(HugePageArena.bytesFor(sizes));
+        if (opened.isEmpty()) {
+            return new Placed(weights, Optional.empty());
+        }
+        HugePageArena arena = opened.get();
+        try {
+            Map<Tensor, Tensor> copies = new IdentityHashMap<>();
+            for (Tensor t : matrices) {
+                copies.computeIfAbsent(t, m -> new Tensor(m.name(), m.type(), m.shape(), arena.copyOf(m.data())));
+            }
+            List<LayerWeights> layers = new ArrayList<>(weights.layers().size());
+            for (LayerWeights l : weights.layers()) {
+                layers.add(new LayerWeights(l.attentionNorm(), copies.get(l.query()), copies.get(l.key()),
+                        copies.get(l.value()), l.queryBias(), l.keyBias(), l.valueBias(),
+                        copies.get(l.attentionOutput()), l.ffnNorm(), copies.get(l.ffnGate()),
+                        copies.get(l.ffnUp()), copies.get(l.ffnDown())));
+            }
+            Tensor output = copies.get(weights.output());
+            Tensor embedding = weights.tokenEmbedding() == weights.output() ? output : weights.tokenEmbedding();
+            return new Placed(new LlamaWeights(embedding, layers, weights.outputNorm(), output), opened);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** Weights and the huge-page arena holding their matrices (empty: they are read from the file). */
+    public record Placed(LlamaWeights weights, Optional<HugePageArena> arena) {
+    }
+
+    /** Every distinct matrix a decode step reads whole, in forward order. */
+    private List<Tensor> streamedMatrices() {
+        List<Tensor> matrices = new ArrayList<>();
+        for (LayerWeights l : layers) {
+            matrices.addAll(List.of(l.query(), l.key(), l.value(), l.attentionOutput(), l.ffnGate(), l.ffnUp(), l.ffnDown()));
+        }
+        matrices.add(output);
+        return matrices.stream().distinct().toList();
     }
 
     /** Binds and shape-checks every weight of {@code file}; quantized matrices are not expanded. */

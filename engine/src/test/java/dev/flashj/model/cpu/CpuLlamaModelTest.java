@@ -121,6 +121,23 @@ class CpuLlamaModelTest {
     }
 
     @Test
+    void weightsInHugePagesGiveTheSameLogitsAsTheFileMapping() {
+        for (boolean tied : new boolean[]{true, false}) {
+            TinyLlama tiny = TinyLlama.random(TinyLlama.smallConfig(RopeStyle.HALF, new RopeScaling.None(), tied, false), 5);
+            int[] tokens = randomTokens(12, tiny.config.vocabSize(), 2);
+            try (CpuLlamaModel mapped = CpuLlamaModel.load(tiny.toModelFile(), threads, CpuLlamaModel.DEFAULT_KV_BUDGET,
+                         16, WeightMemory.FILE_MAPPING);
+                 CpuLlamaModel copied = CpuLlamaModel.load(tiny.toModelFile(), threads, CpuLlamaModel.DEFAULT_KV_BUDGET,
+                         16, WeightMemory.HUGE_PAGES);
+                 CpuLlamaSession a = mapped.newSession(32);
+                 CpuLlamaSession b = copied.newSession(32)) {
+                assertArrayEquals(a.feed(tokens, 0, 11), b.feed(tokens, 0, 11), "prefill, tied " + tied);
+                assertArrayEquals(a.feed(tokens, 11, 1), b.feed(tokens, 11, 1), "decode, tied " + tied);
+            }
+        }
+    }
+
+    @Test
     void promptsLongerThanOneChunkAreFedInChunks() {
         LlamaConfig c = TinyLlama.smallConfig(RopeStyle.HALF, new RopeScaling.None(), true, false);
         TinyLlama tiny = TinyLlama.random(c, 8);
