@@ -203,7 +203,7 @@ public final class MatMul {
     }
 
     /** The sum of each 32-element block of one token's activations, into {@code sums[offset..]}. */
-    private static void blockSums(float[] x, int xOffset, int cols, float[] sums, int offset) {
+    static void blockSums(float[] x, int xOffset, int cols, float[] sums, int offset) {
         for (int k = 0; k < cols / 32; k++) {
             float s = 0;
             for (int i = 0; i < 32; i++) {

@@ -94,9 +94,13 @@ public final class Ops {
      */
     public static void siluMul(float[] gate, int gOff, float[] up, int uOff, int n) {
         for (int i = 0; i < n; i++) {
-            float g = gate[gOff + i];
-            gate[gOff + i] = (float) (g / (1.0 + Math.exp(-g))) * up[uOff + i];
+            gate[gOff + i] = silu(gate[gOff + i]) * up[uOff + i];
         }
+    }
+
+    /** {@code g / (1 + e^-g)}, the one formula every SwiGLU path uses (so that they agree bit for bit). */
+    public static float silu(float g) {
+        return (float) (g / (1.0 + Math.exp(-g)));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.flashj.model.cpu;
 
 import dev.flashj.FlashjException;
 import dev.flashj.cpu.CpuThreads;
+import dev.flashj.cpu.FusedMatVec;
 import dev.flashj.cpu.MatMul;
 import dev.flashj.cpu.Ops;
 import dev.flashj.cpu.RmsNorm;
@@ -349,9 +350,13 @@ public final class CpuLlamaSession implements ModelSession {
             LayerWeights lw = w.layers().get(l);
             // Attention.
             RmsNorm.applyRows(x, 0, lw.attentionNorm(), eps, xb, 0, dim, n);
-            MatMul.matmul(threads, lw.query(), xb, 0, n, q, 0);
-            MatMul.matmul(threads, lw.key(), xb, 0, n, k, 0);
-            MatMul.matmul(threads, lw.value(), xb, 0, n, v, 0);
+            if (n == 1) {
+                FusedMatVec.stacked(threads, xb, 0, lw.query(), q, lw.key(), k, lw.value(), v);
+            } else {
+                MatMul.matmul(threads, lw.query(), xb, 0, n, q, 0);
+                MatMul.matmul(threads, lw.key(), xb, 0, n, k, 0);
+                MatMul.matmul(threads, lw.value(), xb, 0, n, v, 0);
+            }
             if (lw.hasBiases()) {
                 for (int b = 0; b < n; b++) {
                     Ops.add(lw.queryBias(), 0, q, b * qDim, qDim);
@@ -370,9 +375,13 @@ public final class CpuLlamaSession implements ModelSession {
             Ops.add(proj, 0, x, 0, n * dim);
             // Feed-forward (SwiGLU).
             RmsNorm.applyRows(x, 0, lw.ffnNorm(), eps, xb, 0, dim, n);
-            MatMul.matmul(threads, lw.ffnGate(), xb, 0, n, gate, 0);
-            MatMul.matmul(threads, lw.ffnUp(), xb, 0, n, up, 0);
-            Ops.siluMul(gate, 0, up, 0, n * hidden);
+            if (n == 1) {
+                FusedMatVec.swiGlu(threads, xb, 0, lw.ffnGate(), lw.ffnUp(), gate, 0);
+            } else {
+                MatMul.matmul(threads, lw.ffnGate(), xb, 0, n, gate, 0);
+                MatMul.matmul(threads, lw.ffnUp(), xb, 0, n, up, 0);
+                Ops.siluMul(gate, 0, up, 0, n * hidden);
+            }
             MatMul.matmul(threads, lw.ffnDown(), gate, 0, n, proj, 0);
             Ops.add(proj, 0, x, 0, n * dim);
         }
