@@ -6,10 +6,12 @@ import dev.flashj.backend.BackendProvider;
 import dev.flashj.cli.Json;
 import dev.flashj.cpu.CpuThreads;
 import dev.flashj.cpu.MemoryReadBandwidth;
+import dev.flashj.kv.KvLayout;
 import dev.flashj.model.LanguageModel;
 import dev.flashj.model.ModelFile;
 import dev.flashj.model.ModelLoader;
 import dev.flashj.model.cpu.CpuLlamaModel;
+import dev.flashj.model.cpu.WeightMemory;
 import dev.flashj.synthetic.SyntheticModelCache;
 import dev.flashj.synthetic.SyntheticShape;
 import dev.flashj.synthetic.SyntheticWeightType;
@@ -163,6 +165,19 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         readBufferMib = value;
     }
 
+    private WeightMemory weightMemory = WeightMemory.HUGE_PAGES;
+
+    @Option(names = "--weight-memory", paramLabel = "WHERE",
+            description = "CPU only: huge-pages (default: weight matrices copied into transparent huge pages where"
+                    + " the OS offers them) or file (read in place from the mapped file).")
+    void setWeightMemory(String value) {
+        weightMemory = switch (value) {
+            case "huge-pages" -> WeightMemory.HUGE_PAGES;
+            case "file" -> WeightMemory.FILE_MAPPING;
+            default -> throw invalid("--weight-memory", "'" + value + "': expected huge-pages or file");
+        };
+    }
+
     @Option(names = "--json", description = "Print one JSON object with every figure and run.")
     private boolean json;
 
@@ -269,7 +284,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     /** The CPU model on {@code pool}, or a GPU backend's model; owns {@code file} either way. */
     private LanguageModel load(ModelFile file, CpuThreads pool) {
         if (device == Device.CPU) {
-            return CpuLlamaModel.load(file, pool);
+            return CpuLlamaModel.load(file, pool, CpuLlamaModel.DEFAULT_KV_BUDGET, KvLayout.DEFAULT_BLOCK_SIZE, weightMemory);
         }
         String name = device.cliName();
         BackendProvider provider = null;
@@ -299,6 +314,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             doc.put("seed", seed);
         }
         doc.put("device", model.deviceDescription());
+        doc.put("weight_memory", device == Device.CPU ? (weightMemory == WeightMemory.HUGE_PAGES ? "huge-pages" : "file") : null);
         doc.put("threads", device == Device.CPU ? (Object) (threads > 0 ? threads : CpuThreads.defaultThreads()) : null);
         doc.put("prompt_tokens", promptTokens);
         doc.put("decode_tokens", decodeTokens);

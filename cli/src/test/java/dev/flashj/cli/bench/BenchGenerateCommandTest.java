@@ -66,6 +66,15 @@ class BenchGenerateCommandTest {
     }
 
     @Test
+    void weightsReadFromTheFileMappingWhenAsked() throws IOException {
+        CliRun r = smallBench("--shape", "stories260k", "--type", "q4_0", "--layers", "1", "--weight-memory", "file", "--json");
+        assertEquals(0, r.exitCode(), r::toString);
+        JsonNode doc = JSON.readTree(r.out());
+        assertEquals("file", doc.get("weight_memory").asText(), r::toString);
+        assertTrue(doc.get("decode_tokens_per_second").asDouble() > 0, r::toString);
+    }
+
+    @Test
     void textModeSaysWhatRanAndTheShareOfBandwidth() {
         CliRun r = smallBench("--shape", "stories260k", "--type", "f16", "--layers", "1");
         assertEquals(0, r.exitCode(), r::toString);
@@ -101,7 +110,8 @@ class BenchGenerateCommandTest {
     @Test
     void badOptionsAreUsageErrorsNamingTheOption() {
         for (List<String> args : List.of(List.of("--type", "q4_k"), List.of("--layers", "0"), List.of("--runs", "0"),
-                List.of("--prompt-tokens", "-3"), List.of("--device", "auto"), List.of("--threads", "0"))) {
+                List.of("--prompt-tokens", "-3"), List.of("--device", "auto"), List.of("--threads", "0"),
+                List.of("--weight-memory", "swap"))) {
             CliRun r = smallBench(args.toArray(String[]::new));
             assertEquals(2, r.exitCode(), r::toString);
             assertTrue(r.err().contains("Invalid value for option '" + args.getFirst() + "'"), r::toString);
