@@ -24,6 +24,7 @@ public final class HugePageArena implements AutoCloseable {
     /** Copies start on cache-line boundaries, so aligned vector loads of a row never straddle two lines more than needed. */
     private static final long ALIGNMENT = 64;
     private static final Path THP_SETTING = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+    private static final Path MEMINFO = Path.of("/proc/meminfo");
 
     private final Arena arena;
     private final MemorySegment block;
@@ -35,8 +36,10 @@ public final class HugePageArena implements AutoCloseable {
     }
 
     /**
-     * An arena of {@code capacity} bytes, or empty where huge pages cannot be asked for: not Linux, or
-     * transparent huge pages switched off ({@code never}) or absent.
+     * An arena of {@code capacity} bytes, or empty where huge pages cannot be asked for: not Linux,
+     * transparent huge pages switched off ({@code never}) or absent, or a capacity over three quarters of
+     * the memory the kernel reports available (a copy must not push the machine into swapping or the OOM
+     * killer, where reading the mapped file would merely page).
      *
      * @throws FlashjException when the kernel refuses the memory (mmap or madvise fails)
      */
@@ -44,7 +47,7 @@ public final class HugePageArena implements AutoCloseable {
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity must be positive, was " + capacity);
         }
-        if (!hugePagesAvailable()) {
+        if (!hugePagesAvailable() || capacity > availableMemory() / 4 * 3) {
             return Optional.empty();
         }
         LibcMemoryCalls libc = new LibcMemoryCalls();
@@ -79,6 +82,21 @@ public final class HugePageArena implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** {@code MemAvailable} of /proc/meminfo in bytes (page cache the kernel may drop included), 0 if unknown. */
+    static long availableMemory() {
+        try {
+            for (String line : Files.readAllLines(MEMINFO)) {
+                if (line.startsWith("MemAvailable:")) {
+                    String[] fields = line.trim().split("\\s+");
+                    return Long.parseLong(fields[1]) * 1024; // the kernel reports kB
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
     }
 
     /** Bytes {@link #copyOf} needs for segments of these sizes. */

@@ -39,6 +39,14 @@ class HugePageArenaTest {
     }
 
     @Test
+    void declinesMoreThanTheMemoryAvailable() {
+        assumeTrue(HugePageArena.hugePagesAvailable(), "no transparent huge pages on this OS");
+        long available = HugePageArena.availableMemory();
+        assertTrue(available > 0, "MemAvailable should be readable where huge pages are");
+        assertTrue(HugePageArena.open(available).isEmpty());
+    }
+
+    @Test
     void rejectsANonPositiveCapacity() {
         assertThrows(IllegalArgumentException.class, () -> HugePageArena.open(0));
     }
