@@ -4,7 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * A named tensor whose bytes are a slice of a memory-mapped model file (never a heap copy).
+ * A named tensor whose bytes are a slice of a memory-mapped model file, or an off-heap copy of one
+ * (the CPU model's huge-page weights); never a heap copy.
  * The shape is row-major with the outermost dimension first, like NumPy: a weight matrix with
  * {@code rows} output features and {@code cols} input features has shape {@code [rows, cols]}.
  * (GGUF stores dimensions innermost first; its reader reverses them.)
