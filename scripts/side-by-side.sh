@@ -73,7 +73,7 @@ run() {
   fi
 
   echo "== 2. PyTorch reference on the same cases"
-  notes=(--note "Run $(date -u +%Y-%m-%dT%H:%MZ), commit $commit: scripts/side-by-side.sh with $(basename "$cases"), FlashJ first, then PyTorch, on the same GPU in one session.")
+  notes=(--note "Run $(date -u +%Y-%m-%dT%H:%MZ), commit $commit: scripts/side-by-side.sh with $(basename "$cases"), FlashJ first, then PyTorch, on the same machine ($device) in one session.")
   reference=()
   ref_status=0
   timeout 420 python3 "$root/scripts/torch_reference.py" --cases "$cases" --json "$out/reference.json" \
