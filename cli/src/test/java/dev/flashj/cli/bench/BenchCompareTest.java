@@ -135,6 +135,16 @@ class BenchCompareTest {
         assertEquals("text\n" + MarkedSection.BEGIN + "\nold\n", Files.readString(broken), "a broken file is left alone");
     }
 
+    /** scripts/side-by-side.sh writes into a copy of h100.md: its block must be well formed, or the GPU run fails late. */
+    @Test
+    void theH100PageHasOneWellFormedBlock() throws Exception {
+        Path page = Path.of("..", "docs", "perf", "h100.md");
+        String text = Files.readString(page);
+        String replaced = MarkedSection.replace(text, "new table", page.toString());
+        assertTrue(replaced.contains(MarkedSection.BEGIN + "\nnew table\n" + MarkedSection.END), replaced);
+        assertEquals(text.substring(0, text.indexOf(MarkedSection.BEGIN)), replaced.substring(0, replaced.indexOf(MarkedSection.BEGIN)));
+    }
+
     @Test
     void markedSectionAppendsOrReplacesOnlyItsBlock() {
         String block = MarkedSection.BEGIN + "\nbody\n" + MarkedSection.END;
