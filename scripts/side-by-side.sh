@@ -7,6 +7,8 @@
 #     runtime, under .gpu/ (git-ignored; about 30 MB).
 # On the GPU machine (no Java there; carry .gpu, e.g. the session's `run` tool with carry [".gpu"]):
 #   bash scripts/side-by-side.sh run
+#     0. flashj bench --device cuda --cases scripts/cuda-smoke-cases.txt: every CUDA case, f16 and bf16, on small
+#        awkward shapes, checked against float64 (stops here when one fails)
 #     1. flashj bench --device cuda --cases scripts/side-by-side-cases.txt --json $OUT/ours.json
 #     2. python3 scripts/torch_reference.py on the same cases --json $OUT/reference.json (when PyTorch
 #        imports and sees the GPU; otherwise it says so and the table gets FlashJ's columns only)
@@ -60,6 +62,16 @@ run() {
           -Djava.io.tmpdir=/tmp -jar "$gpu/lib/flashj.jar")
   { nvidia-smi; nvcc --version; } > "$out/machine.txt" 2>&1 || true
   commit=$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+  echo "== 0. correctness first: every CUDA case in f16 and bf16 on small awkward shapes"
+  smoke=0
+  timeout 120 "${flashj[@]}" bench --device "$device" --cases "$root/scripts/cuda-smoke-cases.txt" --runs 3 --min-runs 1 \
+    --warmup 1 --warmup-seconds 0 --small-ceilings --json "$out/smoke.json" > "$out/smoke.txt" 2> "$out/smoke.err" || smoke=$?
+  cat "$out/smoke.txt"; tail -3 "$out/smoke.err"
+  if [ "$smoke" -ne 0 ]; then
+    echo "side-by-side: a CUDA case failed its check on small shapes (exit $smoke); see smoke.err. Not timing wrong kernels." >&2
+    exit 1
+  fi
 
   echo "== 1. flashj bench --device $device --cases $(basename "$cases")"
   status=0

@@ -78,6 +78,17 @@ class CaseFileTest {
     }
 
     @Test
+    void theCudaSmokeFileAsksForBothSixteenBitTypesOfEveryCudaOp() {
+        List<OpRegistry.Case> cases = CaseFile.read(Path.of("..", "scripts", "cuda-smoke-cases.txt"), registry);
+        Set<String> ops = new TreeSet<>();
+        for (OpRegistry.Case c : cases) {
+            assertEquals(List.of(Dtype.F16, Dtype.BF16), c.dtypes(), c.toString());
+            ops.add(c.op().name());
+        }
+        assertEquals(Set.of("gemv", "gemm", "flash-prefill", "flash-decode", "rmsnorm", "rope"), ops);
+    }
+
+    @Test
     void casesRunOnTheCpuSkippingDtypesItLacks(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("cases.txt");
         Files.writeString(file, "rmsnorm rows=3,dim=16 f32,f16\ngemv m=8,k=64,n=1 q8_0\n");
