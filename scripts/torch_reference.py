@@ -195,7 +195,7 @@ class Reference:
             return float("inf")
         return float(diff.max()) / scale
 
-    def matmul(self, s, shape, dtype_name, dtype):
+    def matmul(self, op, s, shape, dtype_name, dtype):
         torch = self.torch
         m, k, n = s["m"], s["k"], s["n"]
         sets = self.sets_for(2 * m * k + 2 * n * k)
@@ -204,10 +204,10 @@ class Reference:
         out = torch.matmul(xs[0], ws[0].t())
         rows = []
         error = self.sampled_matmul_error(out, xs[0], ws[0], m, n)
-        rows.append(self.row("gemm" if n > 1 else "gemv", shape, dtype_name, "torch:matmul", sets,
+        rows.append(self.row(op, shape, dtype_name, "torch:matmul", sets,
                              self.measure(lambda i: torch.matmul(xs[i], ws[i].t()), sets), matmul_work(m, k, n), error))
         del ws, xs, out
-        if n > 1 and m % 16 == 0 and k % 16 == 0 and n % 16 == 0 and hasattr(torch, "_scaled_mm"):
+        if op == "gemm" and m % 16 == 0 and k % 16 == 0 and n % 16 == 0 and hasattr(torch, "_scaled_mm"):
             rows.extend(self.fp8(s, shape))
         return rows
 
@@ -334,7 +334,7 @@ class Reference:
                     continue
                 dtype = types[dtype_name]
                 if op in ("gemm", "gemv"):
-                    results.extend(self.matmul(sizes, shape, dtype_name, dtype))
+                    results.extend(self.matmul(op, sizes, shape, dtype_name, dtype))
                 elif op in ("flash-prefill", "flash-decode"):
                     results.extend(self.attention(op, sizes, shape, dtype_name, dtype))
                 elif op == "rmsnorm":
