@@ -1,16 +1,15 @@
 package dev.flashj.cpu;
 
 import dev.flashj.tensor.Tensor;
-import dev.flashj.tensor.TensorType;
 
 import java.lang.foreign.Arena;
 
 /**
  * A weight matrix ready for the CPU kernels: either the file's tensor read in place, or a copy
- * repacked at load into a layout with a faster kernel (Q4_0 today, see {@link InterleavedQ4_0}).
+ * repacked at load into a layout with a faster kernel (Q4_0 and Q8_0, see {@link InterleavedMatrix}).
  * A repacked copy has the file's size, and the file's pages are then no longer touched.
  */
-public sealed interface CpuMatrix permits InPlaceMatrix, InterleavedQ4_0 {
+public sealed interface CpuMatrix permits InPlaceMatrix, InterleavedMatrix {
     /**
      * {@code -Dflashj.cpu.repack=false} keeps every matrix in place (for comparisons, or to save the
      * repacked copy's memory when a model barely fits).
@@ -33,17 +32,19 @@ public sealed interface CpuMatrix permits InPlaceMatrix, InterleavedQ4_0 {
 
     /**
      * The fastest form of {@code w} for this CPU: a repacked copy in {@code arena} where one exists
-     * (Q4_0 on 512-bit vector hardware, multiplied with 8-bit quantized activations as llama.cpp
-     * does), otherwise the tensor in place.
+     * (Q4_0 and Q8_0 on 512-bit vector hardware, multiplied with 8-bit quantized activations as
+     * llama.cpp does), otherwise the tensor in place.
      */
     static CpuMatrix prepare(Tensor w, Arena arena) {
         boolean repack = !"false".equalsIgnoreCase(System.getProperty(REPACK_PROPERTY));
-        if (repack && w.type() == TensorType.Q4_0 && w.rank() == 2 && InterleavedQ4_0.supported()) {
-            CpuMatrix packed = InterleavedQ4_0.of(w, arena);
-            if (packed != null) {
-                return packed;
-            }
+        if (!repack || w.rank() != 2 || !InterleavedMatrix.supported()) {
+            return inPlace(w);
         }
-        return inPlace(w);
+        CpuMatrix packed = switch (w.type()) {
+            case Q4_0 -> InterleavedQ4_0.of(w, arena);
+            case Q8_0 -> InterleavedQ8_0.of(w, arena);
+            default -> null;
+        };
+        return packed != null ? packed : inPlace(w);
     }
 }

@@ -17,9 +17,7 @@ import static dev.flashj.cpu.QuantVectors.LE;
 import static dev.flashj.cpu.QuantVectors.SHORT;
 
 /**
- * A Q4_0 matrix repacked for integer kernels with 8-bit activations ({@link Q8Activations}), the
- * route llama.cpp takes: the Vector API has no byte dot product, but with 32 rows side by side one
- * 16-bit multiply-add per lane serves 32 rows at once, and no lane ever needs a horizontal sum.
+ * A Q4_0 matrix repacked for the 16-bit integer kernels of {@link InterleavedMatrix}.
  *
  * <p>Layout: rows in groups of {@link #ROWS} (the last group padded with zero rows); per group and
  * 32-column block, {@link #CHUNK} bytes: the 32 rows' f16 scales in row order, then for each
@@ -35,19 +33,9 @@ import static dev.flashj.cpu.QuantVectors.SHORT;
  * C2 does not inline a helper it has already compiled on its own into a big method, and the
  * vectors then get boxed ({@link QuantVectors} has the story).
  */
-final class InterleavedQ4_0 implements CpuMatrix {
-    /** Rows per group: one 16-bit lane each in a 512-bit vector. */
-    static final int ROWS = 32;
+final class InterleavedQ4_0 extends InterleavedMatrix {
     /** Bytes per group and block: 32 f16 scales and 32 × 16 quant bytes. */
     static final int CHUNK = 2 * ROWS + 16 * ROWS;
-    /** Tokens per pass of the batch kernel. */
-    static final int TOKENS = 4;
-    /**
-     * From this many tokens on, {@link #matmul} (prefill) multiplies the file's tensor in place with the
-     * float tile kernel instead: 175-190 GFLOP/s per CPU-second against 110 for the 16-bit integer
-     * kernel (docs/perf/cpu.md). The repacked copy serves decoding, where it is 1.5x faster.
-     */
-    static final int PREFILL_IN_PLACE_FROM = 8;
 
     private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
@@ -56,16 +44,8 @@ final class InterleavedQ4_0 implements CpuMatrix {
     private static final int SCALE_BYTES = 2 * ROWS;
     private static final int BLOCK_BYTES = 18;
 
-    private final Tensor source;
-    private final MemorySegment packed;
-    private final int rows;
-    private final int blocks;
-
     private InterleavedQ4_0(Tensor source, MemorySegment packed) {
-        this.source = source;
-        this.packed = packed;
-        this.rows = (int) source.rows();
-        this.blocks = (int) (source.cols() / 32);
+        super(source, packed);
     }
 
     /** The packed form of a Q4_0 matrix, or null where {@link #pack} declines it. */
@@ -75,71 +55,19 @@ final class InterleavedQ4_0 implements CpuMatrix {
     }
 
     @Override
-    public Tensor source() {
-        return source;
+    void multiplyGroup(int group, byte[] codes, float[] scales, int tokenBlock, float[] out, int outOffset, float[] lanes) {
+        multiplyGroups(packed, rows, blocks, codes, scales, tokenBlock, out, outOffset, group, group + 1, lanes);
     }
 
     @Override
-    public void matmul(CpuThreads threads, float[] x, int xOffset, int batch, float[] out, int outOffset) {
-        if (batch >= PREFILL_IN_PLACE_FROM) {
-            MatMul.matmul(threads, source, x, xOffset, batch, out, outOffset);
-            return;
-        }
-        multiplyPacked(threads, x, xOffset, batch, out, outOffset);
-    }
-
-    @Override
-    public void matmulPerToken(CpuThreads threads, float[] x, int xOffset, int batch, float[] out, int outOffset) {
-        // Integer block sums make every token's result independent of its batch mates already.
-        multiplyPacked(threads, x, xOffset, batch, out, outOffset);
-    }
-
-    private void multiplyPacked(CpuThreads threads, float[] x, int xOffset, int batch, float[] out, int outOffset) {
-        int cols = 32 * blocks;
-        MatMul.checkBatch(source, x, xOffset, batch, out, outOffset);
-        if (batch == 0 || rows == 0) {
-            return;
-        }
-        Q8Activations activations = Q8Activations.scratch();
-        activations.quantize(x, xOffset, batch, cols);
-        byte[] codes = activations.codes();
-        float[] scales = activations.scales();
-        int groupCount = (int) groups(rows);
-        int tile = Math.max(TOKENS, MatMul.TILE_BYTES / cols / TOKENS * TOKENS);
-        threads.parallelFor(groupCount, (start, end) -> {
-            float[] lanes = MatMulScratch.tileLanes();
-            // Group-major within a token tile: a group's weights (under 128 KiB for 8192 columns) stay in
-            // cache for every token of the tile, whose codes (1 MiB) stay in cache for every group.
-            for (int t0 = 0; t0 < batch; t0 += tile) {
-                int t1 = Math.min(batch, t0 + tile);
-                for (int g = start; g < end; g++) {
-                    int t = t0;
-                    for (; t + TOKENS <= t1; t += TOKENS) {
-                        multiplyGroups4(packed, rows, blocks, codes, scales, t * blocks, out, outOffset + t * rows, rows,
-                                g, g + 1, lanes);
-                    }
-                    for (; t < t1; t++) {
-                        multiplyGroups(packed, rows, blocks, codes, scales, t * blocks, out, outOffset + t * rows,
-                                g, g + 1, lanes);
-                    }
-                }
-            }
-        });
-    }
-
-
-    /** True where the kernels run at full speed: 512-bit vectors (AVX-512, SVE-512). */
-    static boolean supported() {
-        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+    void multiplyGroup4(int group, byte[] codes, float[] scales, int tokenBlock, float[] out, int outOffset, int outStride,
+                        float[] lanes) {
+        multiplyGroups4(packed, rows, blocks, codes, scales, tokenBlock, out, outOffset, outStride, group, group + 1, lanes);
     }
 
     /** Bytes of the packed form of a [rows, cols] matrix. */
     static long packedBytes(long rows, long cols) {
         return groups(rows) * (cols / 32) * CHUNK;
-    }
-
-    static long groups(long rows) {
-        return (rows + ROWS - 1) / ROWS;
     }
 
     /**
@@ -217,7 +145,7 @@ final class InterleavedQ4_0 implements CpuMatrix {
             }
             even.intoArray(lanes, 0);
             odd.intoArray(lanes, 16);
-            store(lanes, out, outOffset, g, rows);
+            storeGroup(lanes, out, outOffset, g, rows);
         }
     }
 
@@ -289,28 +217,16 @@ final class InterleavedQ4_0 implements CpuMatrix {
             }
             even0.intoArray(lanes, 0);
             odd0.intoArray(lanes, 16);
-            store(lanes, out, outOffset, g, rows);
+            storeGroup(lanes, out, outOffset, g, rows);
             even1.intoArray(lanes, 0);
             odd1.intoArray(lanes, 16);
-            store(lanes, out, outOffset + outStride, g, rows);
+            storeGroup(lanes, out, outOffset + outStride, g, rows);
             even2.intoArray(lanes, 0);
             odd2.intoArray(lanes, 16);
-            store(lanes, out, outOffset + 2 * outStride, g, rows);
+            storeGroup(lanes, out, outOffset + 2 * outStride, g, rows);
             even3.intoArray(lanes, 0);
             odd3.intoArray(lanes, 16);
-            store(lanes, out, outOffset + 3 * outStride, g, rows);
-        }
-    }
-
-    /**
-     * Writes a group's 32 results from {@code lanes} (even rows in the first 16, odd rows in the next),
-     * clipped to the matrix. Takes an array, not vectors: see the class comment.
-     */
-    private static void store(float[] lanes, float[] out, int outOffset, int group, int rows) {
-        int r0 = ROWS * group;
-        int count = Math.min(ROWS, rows - r0);
-        for (int r = 0; r < count; r++) {
-            out[outOffset + r0 + r] = lanes[(r & 1) * 16 + (r >> 1)];
+            storeGroup(lanes, out, outOffset + 3 * outStride, g, rows);
         }
     }
 }

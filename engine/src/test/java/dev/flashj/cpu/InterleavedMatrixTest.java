@@ -6,6 +6,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
@@ -21,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The repacked Q4_0 kernels (8-bit activations) against a float64 reference that quantizes the
+ * The repacked Q4_0 and Q8_0 kernels (8-bit activations) against a float64 reference that quantizes the
  * activations with its own scalar code exactly as llama.cpp's Q8_0 does, so the only difference left
  * is float rounding of the per-block scale products: |got - ref| <= 1e-5 * sum|w*x| + 1e-6. A
  * second, looser check bounds the error against unquantized activations (what quantizing them
@@ -29,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the 4-token kernel; outputs start as NaN. Prefill batches (8 tokens and more) take the in-place
  * float kernel, whose parity {@link MatMulParityTest} covers.
  */
-class InterleavedQ4_0Test {
+class InterleavedMatrixTest {
     private static final int[] ROWS = {1, 31, 33, 70};
     private static final int[] COLS = {32, 96, 288};
     private static final int[] BATCHES = {1, 3, 4, 9};
@@ -39,8 +41,8 @@ class InterleavedQ4_0Test {
 
     @BeforeAll
     static void startPools() {
-        Assumptions.assumeTrue(InterleavedQ4_0.supported(),
-                "the repacked Q4_0 kernels need 512-bit vectors; this CPU keeps Q4_0 in place");
+        Assumptions.assumeTrue(InterleavedMatrix.supported(),
+                "the repacked Q4_0/Q8_0 kernels need 512-bit vectors; this CPU keeps every matrix in place");
         serial = new CpuThreads(1);
         three = new CpuThreads(3);
     }
@@ -53,28 +55,30 @@ class InterleavedQ4_0Test {
         }
     }
 
-    @Test
-    void matchesFloat64ReferenceWithQuantizedActivations() {
-        Random random = new Random(4242);
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0"})
+    void matchesFloat64ReferenceWithQuantizedActivations(TensorType type) {
+        Random random = new Random(4242 + type.ordinal());
         for (int rows : ROWS) {
             for (int cols : COLS) {
                 for (int batch : BATCHES) {
-                    check(rows, cols, batch, random);
+                    check(type, rows, cols, batch, random);
                 }
             }
         }
     }
 
-    @Test
-    void eachTokenOfABatchEqualsThatTokenAlone() {
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0"})
+    void eachTokenOfABatchEqualsThatTokenAlone(TensorType type) {
         Random random = new Random(7);
         int rows = 64;
         int cols = 160;
         int batch = 7;
-        byte[] bytes = MatMulReference.randomWeights(TensorType.Q4_0, rows, cols, random);
+        byte[] bytes = MatMulReference.randomWeights(type, rows, cols, random);
         float[] x = randomActivations(batch * cols, random);
         try (Arena arena = Arena.ofShared()) {
-            CpuMatrix w = CpuMatrix.prepare(MatMulParityTest.oddlyPlaced(arena, TensorType.Q4_0, rows, cols, bytes), arena);
+            CpuMatrix w = CpuMatrix.prepare(MatMulParityTest.oddlyPlaced(arena, type, rows, cols, bytes), arena);
             float[] all = new float[batch * rows];
             w.matmul(three, x, 0, batch, all, 0);
             for (int t = 0; t < batch; t++) {
@@ -88,16 +92,17 @@ class InterleavedQ4_0Test {
         }
     }
 
-    @Test
-    void prefillBatchesUseTheFloatKernelInPlace() {
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0"})
+    void prefillBatchesUseTheFloatKernelInPlace(TensorType type) {
         Random random = new Random(5);
         int rows = 40;
         int cols = 96;
-        int batch = InterleavedQ4_0.PREFILL_IN_PLACE_FROM + 1;
-        byte[] bytes = MatMulReference.randomWeights(TensorType.Q4_0, rows, cols, random);
+        int batch = InterleavedMatrix.PREFILL_IN_PLACE_FROM + 1;
+        byte[] bytes = MatMulReference.randomWeights(type, rows, cols, random);
         float[] x = randomActivations(batch * cols, random);
         try (Arena arena = Arena.ofShared()) {
-            Tensor t = MatMulParityTest.oddlyPlaced(arena, TensorType.Q4_0, rows, cols, bytes);
+            Tensor t = MatMulParityTest.oddlyPlaced(arena, type, rows, cols, bytes);
             float[] packed = new float[batch * rows];
             Arrays.fill(packed, Float.NaN);
             MatMul.matmul(three, CpuMatrix.prepare(t, arena), x, 0, batch, packed, 0);
@@ -132,21 +137,22 @@ class InterleavedQ4_0Test {
         }
     }
 
-    @Test
-    void nonFiniteScalesKeepTheMatrixInPlace() {
-        byte[] bytes = MatMulReference.randomWeights(TensorType.Q4_0, 32, 64, new Random(3));
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putShort(18, (short) 0x7C00); // +Inf
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0"})
+    void nonFiniteScalesKeepTheMatrixInPlace(TensorType type) {
+        byte[] bytes = MatMulReference.randomWeights(type, 32, 64, new Random(3));
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putShort(type.bytesPerBlock(), (short) 0x7C00); // +Inf
         try (Arena arena = Arena.ofShared()) {
-            Tensor t = MatMulParityTest.oddlyPlaced(arena, TensorType.Q4_0, 32, 64, bytes);
+            Tensor t = MatMulParityTest.oddlyPlaced(arena, type, 32, 64, bytes);
             assertInstanceOf(InPlaceMatrix.class, CpuMatrix.prepare(t, arena));
         }
     }
 
     @Test
     void otherTypesStayInPlace() {
-        byte[] bytes = MatMulReference.randomWeights(TensorType.Q8_0, 32, 64, new Random(3));
+        byte[] bytes = MatMulReference.randomWeights(TensorType.Q4_1, 32, 64, new Random(3));
         try (Arena arena = Arena.ofShared()) {
-            Tensor t = MatMulParityTest.oddlyPlaced(arena, TensorType.Q8_0, 32, 64, bytes);
+            Tensor t = MatMulParityTest.oddlyPlaced(arena, TensorType.Q4_1, 32, 64, bytes);
             assertInstanceOf(InPlaceMatrix.class, CpuMatrix.prepare(t, arena));
         }
     }
@@ -155,6 +161,8 @@ class InterleavedQ4_0Test {
     void packedCopyHasTheFileSizeRoundedToWholeGroups() {
         assertEquals(TensorType.Q4_0.matrixBytes(64, 4096), InterleavedQ4_0.packedBytes(64, 4096));
         assertEquals(TensorType.Q4_0.matrixBytes(64, 4096), InterleavedQ4_0.packedBytes(33, 4096));
+        assertEquals(TensorType.Q8_0.matrixBytes(64, 4096), InterleavedQ8_0.packedBytes(64, 4096));
+        assertEquals(TensorType.Q8_0.matrixBytes(64, 4096), InterleavedQ8_0.packedBytes(33, 4096));
     }
 
     @Test
@@ -167,16 +175,16 @@ class InterleavedQ4_0Test {
         }
     }
 
-    private static void check(int rows, int cols, int batch, Random random) {
-        byte[] bytes = MatMulReference.randomWeights(TensorType.Q4_0, rows, cols, random);
+    private static void check(TensorType type, int rows, int cols, int batch, Random random) {
+        byte[] bytes = MatMulReference.randomWeights(type, rows, cols, random);
         float[] x = randomActivations(2 + batch * cols, random);
         float[] xs = Arrays.copyOfRange(x, 2, x.length);
-        double[][] exact = MatMulReference.matmul(TensorType.Q4_0, bytes, rows, cols, xs, batch);
-        double[][] expected = quantizedReference(bytes, rows, cols, xs, batch);
-        String where = "rows=" + rows + " cols=" + cols + " batch=" + batch;
+        double[][] exact = MatMulReference.matmul(type, bytes, rows, cols, xs, batch);
+        double[][] expected = quantizedReference(type, bytes, rows, cols, xs, batch);
+        String where = type + " rows=" + rows + " cols=" + cols + " batch=" + batch;
         try (Arena arena = Arena.ofShared()) {
-            CpuMatrix w = CpuMatrix.prepare(MatMulParityTest.oddlyPlaced(arena, TensorType.Q4_0, rows, cols, bytes), arena);
-            assertInstanceOf(InterleavedQ4_0.class, w, where);
+            CpuMatrix w = CpuMatrix.prepare(MatMulParityTest.oddlyPlaced(arena, type, rows, cols, bytes), arena);
+            assertInstanceOf(InterleavedMatrix.class, w, where);
             float[] got1 = run(serial, w, x, batch, rows);
             float[] got3 = run(three, w, x, batch, rows);
             assertArrayEquals(got1, got3, where + ": 1 thread vs 3 threads");
@@ -215,7 +223,7 @@ class InterleavedQ4_0Test {
      * llama.cpp's rule (d = max|x| / 127 in float, codes rounded half away from zero); row [1] is the
      * bound sum_b d_x / 2 * sum_i |w_i| on what the quantization of x may change.
      */
-    private static double[][] quantizedReference(byte[] w, int rows, int cols, float[] x, int batch) {
+    private static double[][] quantizedReference(TensorType type, byte[] w, int rows, int cols, float[] x, int batch) {
         ByteBuffer buf = ByteBuffer.wrap(w).order(ByteOrder.LITTLE_ENDIAN);
         double[][] out = new double[2][batch * rows];
         for (int t = 0; t < batch; t++) {
@@ -229,13 +237,12 @@ class InterleavedQ4_0Test {
                     }
                     float dx = amax / 127f;
                     float inverse = dx == 0 ? 0 : 1 / dx;
-                    int p = (r * (cols / 32) + b) * 18;
+                    int p = (r * (cols / 32) + b) * type.bytesPerBlock();
                     double dw = Float.float16ToFloat(buf.getShort(p));
                     long dot = 0;
                     long codeMagnitudes = 0;
                     for (int i = 0; i < 32; i++) {
-                        int packed = w[p + 2 + (i % 16)] & 0xFF;
-                        int code = (i < 16 ? packed & 0x0F : packed >> 4) - 8;
+                        int code = weightCode(type, w, p, i);
                         float v = x[t * cols + 32 * b + i] * inverse;
                         dot += (long) code * (long) Math.copySign(Math.floor(Math.abs(v) + 0.5f), v);
                         codeMagnitudes += Math.abs(code);
@@ -250,4 +257,12 @@ class InterleavedQ4_0Test {
         return out;
     }
 
+    /** Element i's integer code in the block at byte p: q - 8 for Q4_0's nibbles, the signed byte for Q8_0. */
+    private static int weightCode(TensorType type, byte[] w, int p, int i) {
+        if (type == TensorType.Q8_0) {
+            return w[p + 2 + i];
+        }
+        int packed = w[p + 2 + (i % 16)] & 0xFF;
+        return (i < 16 ? packed & 0x0F : packed >> 4) - 8;
+    }
 }
