@@ -200,8 +200,8 @@ __kernel void matvec_##T(W_ARGS, __global const float* x, __global float* out, i
 #define QUANT_MATMUL(T)                                                                               \
 __kernel void matmul_##T(W_ARGS, __global const float* x, __global float* out, int batch, int xOff,  \
                          int outOff) {                                                                \
-    __local float wTile[TILE][33];                                                                    \
-    __local float xTile[TILE][33];                                                                    \
+    __local float wTile[32][TILE + 1];                                                                \
+    __local float xTile[32][TILE + 1];                                                                \
     int lr = get_local_id(0);                                                                         \
     int lb = get_local_id(1);                                                                         \
     int lid = lb * TILE + lr;                                                                         \
@@ -214,12 +214,12 @@ __kernel void matmul_##T(W_ARGS, __global const float* x, __global float* out, i
             int c = e % 32;                                                                           \
             int wr = rowBase + t;                                                                     \
             int xb = batchBase + t;                                                                   \
-            wTile[t][c] = wr < rows ? T##_at(w, rows, cols, wr, c0 + c) : 0.0f;                       \
-            xTile[t][c] = xb < batch ? x[xOff + (size_t) xb * cols + c0 + c] : 0.0f;                  \
+            wTile[c][t] = wr < rows ? T##_at(w, rows, cols, wr, c0 + c) : 0.0f;                       \
+            xTile[c][t] = xb < batch ? x[xOff + (size_t) xb * cols + c0 + c] : 0.0f;                  \
         }                                                                                             \
         barrier(CLK_LOCAL_MEM_FENCE);                                                                 \
         for (int k = 0; k < 32; k++) {                                                                \
-            acc += wTile[lr][k] * xTile[lb][k];                                                       \
+            acc += wTile[k][lr] * xTile[k][lb];                                                       \
         }                                                                                             \
         barrier(CLK_LOCAL_MEM_FENCE);                                                                 \
     }                                                                                                 \
