@@ -8,7 +8,8 @@
 //   Q4_K  whole 144-byte super-blocks: half d, half dmin, scales[12] (packed 6-bit), qs[128].
 // Block b of row r is block r * (cols / blockSize) + b. Rows are whole blocks (checked on the host).
 // Every kernel steps through a row 32 elements (one block, or one sub-block of a super-block) at a
-// time; each format defines T_dot32 (a 32-element dot product with x) and T_at (one element).
+// time; each format defines T_dot32 (a 32-element dot product with x), T_at (one element) and T_at4
+// (four consecutive elements from a multiple of 4).
 // Halves are read with vload_half: no cl_khr_fp16 needed.
 
 #ifndef TILE
@@ -39,6 +40,12 @@ inline float q8_0_at(W_ARGS, int row, int col) {
     return q8_0_scale(w, rows, cols, block) * q;
 }
 
+inline float4 q8_0_at4(W_ARGS, int row, int col) {
+    size_t block = (size_t) row * (cols / 32) + col / 32;
+    char4 q = vload4(0, (__global const char*) w + block * 32 + col % 32);
+    return q8_0_scale(w, rows, cols, block) * convert_float4(q);
+}
+
 // ---- Q4_0: w = d * (q - 8)
 
 inline float q4_0_scale(W_ARGS, size_t block) {
@@ -64,6 +71,14 @@ inline float q4_0_at(W_ARGS, int row, int col) {
     uchar b = w[block * 16 + j % 16];
     int q = j < 16 ? (b & 0xF) : (b >> 4);
     return q4_0_scale(w, rows, cols, block) * (q - 8);
+}
+
+inline float4 q4_0_at4(W_ARGS, int row, int col) {
+    size_t block = (size_t) row * (cols / 32) + col / 32;
+    int j = col % 32;
+    uchar4 b = vload4(0, w + block * 16 + j % 16);
+    uchar4 q = j < 16 ? (b & (uchar4) (0xF)) : (b >> (uchar4) (4));
+    return q4_0_scale(w, rows, cols, block) * (convert_float4(q) - 8.0f);
 }
 
 // ---- Q4_K: sub-block j (32 elements) of a super-block: w = d * scale_j * q - dmin * min_j, q the
@@ -116,6 +131,15 @@ inline float q4_k_at(W_ARGS, int row, int col) {
     return sm.x * q - sm.y;
 }
 
+inline float4 q4_k_at4(W_ARGS, int row, int col) {
+    __global const uchar* sb = q4_k_super(w, rows, cols, row, col);
+    int j = (col % 256) / 32;
+    uchar4 b = vload4(0, sb + 16 + 32 * (j / 2) + col % 32);
+    uchar4 q = j % 2 == 0 ? (b & (uchar4) (0xF)) : (b >> (uchar4) (4));
+    float2 sm = q4_k_scale_min(sb, j);
+    return sm.x * convert_float4(q) - sm.y;
+}
+
 // ---- Q6_K: element e = 128h + 32g + l of a super-block: w = d * scales[e / 16] * (q - 32), q's low
 // 4 bits a nibble (g / 2) of ql[64h + 32(g % 2) + l], its high 2 bits bits 2g of qh[32h + l].
 
@@ -165,6 +189,22 @@ inline float q6_k_at(W_ARGS, int row, int col) {
     return q6_k_scale(w, rows, cols, super) * scale * ((low | (high << 4)) - 32);
 }
 
+// Four elements from col (a multiple of 4): same h, g and scale.
+inline float4 q6_k_at4(W_ARGS, int row, int col) {
+    size_t super = (size_t) row * (cols / 256) + col / 256;
+    __global const uchar* body = w + super * 208;
+    int e = col % 256;
+    int h = e / 128;
+    int g = (e % 128) / 32;
+    int l = e % 32;
+    uchar4 b = vload4(0, body + 64 * h + 32 * (g % 2) + l);
+    uchar4 low = g < 2 ? (b & (uchar4) (0xF)) : (b >> (uchar4) (4));
+    uchar4 high = (vload4(0, body + 128 + 32 * h + l) >> (uchar4) ((uchar) (2 * g))) & (uchar4) (3);
+    char scale = ((__global const char*) body)[192 + e / 16];
+    float4 q = convert_float4(convert_int4(low | (high << (uchar4) (4))) - 32);
+    return q6_k_scale(w, rows, cols, super) * scale * q;
+}
+
 // ---- Kernels, one set per format.
 
 // Matrix-vector form for small batches: one work-group per (row, token); work-items take 32-element
@@ -195,8 +235,9 @@ __kernel void matvec_##T(W_ARGS, __global const float* x, __global float* out, i
 }
 
 // Tiled form for prefill batches: a TILE x TILE work-group computes a TILE x TILE block of out. Per
-// 32-column step it dequantizes a TILE x 32 weight tile into local memory once and uses each weight
-// for TILE tokens. Local id 0 runs along rows so that stores to out are contiguous.
+// 32-column step it dequantizes a TILE x 32 weight tile into local memory once (four elements per
+// work-item, sharing one scale) and uses each weight for TILE tokens; tiles are stored k-major.
+// Local id 0 runs along rows so that stores to out are contiguous.
 #define QUANT_MATMUL(T)                                                                               \
 __kernel void matmul_##T(W_ARGS, __global const float* x, __global float* out, int batch, int xOff,  \
                          int outOff) {                                                                \
@@ -209,13 +250,21 @@ __kernel void matmul_##T(W_ARGS, __global const float* x, __global float* out, i
     int batchBase = get_group_id(1) * TILE;                                                           \
     float acc = 0.0f;                                                                                 \
     for (int c0 = 0; c0 < cols; c0 += 32) {                                                           \
-        for (int e = lid; e < TILE * 32; e += TILE * TILE) {                                          \
-            int t = e / 32;                                                                           \
-            int c = e % 32;                                                                           \
+        for (int e = lid; e < TILE * 8; e += TILE * TILE) {                                           \
+            int t = e / 8;                                                                            \
+            int c = e % 8 * 4;                                                                        \
             int wr = rowBase + t;                                                                     \
             int xb = batchBase + t;                                                                   \
-            wTile[c][t] = wr < rows ? T##_at(w, rows, cols, wr, c0 + c) : 0.0f;                       \
-            xTile[c][t] = xb < batch ? x[xOff + (size_t) xb * cols + c0 + c] : 0.0f;                  \
+            float4 wv = wr < rows ? T##_at4(w, rows, cols, wr, c0 + c) : (float4) (0.0f);             \
+            float4 xv = xb < batch ? vload4(0, x + xOff + (size_t) xb * cols + c0 + c) : (float4) (0.0f); \
+            wTile[c][t] = wv.x;                                                                       \
+            wTile[c + 1][t] = wv.y;                                                                   \
+            wTile[c + 2][t] = wv.z;                                                                   \
+            wTile[c + 3][t] = wv.w;                                                                   \
+            xTile[c][t] = xv.x;                                                                       \
+            xTile[c + 1][t] = xv.y;                                                                   \
+            xTile[c + 2][t] = xv.z;                                                                   \
+            xTile[c + 3][t] = xv.w;                                                                   \
         }                                                                                             \
         barrier(CLK_LOCAL_MEM_FENCE);                                                                 \
         for (int k = 0; k < 32; k++) {                                                                \
