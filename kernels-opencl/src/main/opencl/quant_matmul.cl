@@ -15,6 +15,9 @@
 #ifndef TILE
 #define TILE 16
 #endif
+#ifndef MAX_MATVEC_BATCH
+#define MAX_MATVEC_BATCH 4
+#endif
 
 #define W_ARGS __global const uchar* w, int rows, int cols
 
@@ -207,8 +210,9 @@ inline float4 q6_k_at4(W_ARGS, int row, int col) {
 
 // ---- Kernels, one set per format.
 
-// Matrix-vector form for small batches: one work-group per (row, token); work-items take 32-element
-// blocks in turn, then a local-memory tree reduction (power-of-two work-group size).
+// Matrix-vector form for one token (decode): one work-group per row; work-items take 32-element
+// blocks in turn, then a local-memory tree reduction (power-of-two work-group size). Launched with
+// a second grid dimension per token it also serves batches, decoding the weights once per token.
 #define QUANT_MATVEC(T)                                                                               \
 __kernel void matvec_##T(W_ARGS, __global const float* x, __global float* out, int xOff, int outOff,  \
                          __local float* scratch) {                                                    \
@@ -231,6 +235,52 @@ __kernel void matvec_##T(W_ARGS, __global const float* x, __global float* out, i
     }                                                                                                 \
     if (lid == 0) {                                                                                   \
         out[outOff + (size_t) b * rows + r] = scratch[0];                                             \
+    }                                                                                                 \
+}
+
+// Matrix-vector form for 2..MAX_MATVEC_BATCH tokens (batched decode): one work-group per row; each
+// 32-element block is dequantized once into private memory and multiplied with every token's
+// activations, then one local-memory tree reduction per token.
+#define QUANT_MATVEC_MULTI(T)                                                                         \
+__kernel void matvec_multi_##T(W_ARGS, __global const float* x, __global float* out, int batch,       \
+                               int xOff, int outOff, __local float* scratch) {                        \
+    int r = get_group_id(0);                                                                          \
+    int lid = get_local_id(0);                                                                        \
+    int n = get_local_size(0);                                                                        \
+    float sum[MAX_MATVEC_BATCH];                                                                      \
+    for (int b = 0; b < MAX_MATVEC_BATCH; b++) {                                                      \
+        sum[b] = 0.0f;                                                                                \
+    }                                                                                                 \
+    for (int s = lid; s < cols / 32; s += n) {                                                        \
+        float4 wv[8];                                                                                 \
+        for (int i = 0; i < 8; i++) {                                                                 \
+            wv[i] = T##_at4(w, rows, cols, r, s * 32 + 4 * i);                                        \
+        }                                                                                             \
+        for (int b = 0; b < batch; b++) {                                                             \
+            __global const float* xb = x + xOff + (size_t) b * cols + s * 32;                         \
+            float acc = 0.0f;                                                                         \
+            for (int i = 0; i < 8; i++) {                                                             \
+                acc += dot(wv[i], vload4(i, xb));                                                     \
+            }                                                                                         \
+            sum[b] += acc;                                                                            \
+        }                                                                                             \
+    }                                                                                                 \
+    for (int b = 0; b < MAX_MATVEC_BATCH; b++) {                                                      \
+        scratch[b * n + lid] = sum[b];                                                                \
+    }                                                                                                 \
+    barrier(CLK_LOCAL_MEM_FENCE);                                                                     \
+    for (int stride = n / 2; stride > 0; stride >>= 1) {                                              \
+        if (lid < stride) {                                                                           \
+            for (int b = 0; b < batch; b++) {                                                         \
+                scratch[b * n + lid] += scratch[b * n + lid + stride];                                \
+            }                                                                                         \
+        }                                                                                             \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                                 \
+    }                                                                                                 \
+    if (lid == 0) {                                                                                   \
+        for (int b = 0; b < batch; b++) {                                                             \
+            out[outOff + (size_t) b * rows + r] = scratch[b * n];                                     \
+        }                                                                                             \
     }                                                                                                 \
 }
 
@@ -289,7 +339,7 @@ __kernel void embedding_##T(W_ARGS, __global const int* ids, __global float* out
     }                                                                                                 \
 }
 
-#define QUANT_KERNELS(T) QUANT_MATVEC(T) QUANT_MATMUL(T) QUANT_EMBEDDING(T)
+#define QUANT_KERNELS(T) QUANT_MATVEC(T) QUANT_MATVEC_MULTI(T) QUANT_MATMUL(T) QUANT_EMBEDDING(T)
 
 QUANT_KERNELS(q8_0)
 QUANT_KERNELS(q4_0)

@@ -11,12 +11,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The kernels of quant_matmul.cl (matvec, tiled matmul and embedding per block format), which
- * dequantize GGUF blocks in the kernel. {@link OpenClOps} makes one on the first quantized matrix it
+ * The kernels of quant_matmul.cl (per block format: a matvec for one token, a matvec that decodes
+ * each block once for up to {@value OpenClOps#MAX_MATVEC_BATCH} tokens, a tiled matmul for larger
+ * batches, an embedding lookup), which dequantize GGUF blocks in the kernel. {@link OpenClOps} makes one on the first quantized matrix it
  * sees, so models without quantized weights never compile the program.
  */
 final class QuantKernels implements AutoCloseable {
     private final Map<WeightFormat, ClKernel> matvec = new EnumMap<>(WeightFormat.class);
+    private final Map<WeightFormat, ClKernel> matvecMulti = new EnumMap<>(WeightFormat.class);
     private final Map<WeightFormat, ClKernel> matmul = new EnumMap<>(WeightFormat.class);
     private final Map<WeightFormat, ClKernel> embedding = new EnumMap<>(WeightFormat.class);
     private final List<ClKernel> owned = new ArrayList<>();
@@ -39,7 +41,8 @@ final class QuantKernels implements AutoCloseable {
         long groupLimit = Long.MAX_VALUE;
         long elementLimit = Long.MAX_VALUE;
         for (WeightFormat f : matvec.keySet()) {
-            groupLimit = Math.min(groupLimit, matvec.get(f).maxWorkGroupSize());
+            groupLimit = Math.min(groupLimit, Math.min(matvec.get(f).maxWorkGroupSize(),
+                    matvecMulti.get(f).maxWorkGroupSize()));
             elementLimit = Math.min(elementLimit, embedding.get(f).maxWorkGroupSize());
         }
         matvecGroup = Integer.highestOneBit((int) Math.min(groupLimit, preferredGroup));
@@ -48,10 +51,12 @@ final class QuantKernels implements AutoCloseable {
 
     /** Creates every kernel for {@code tile}; false (and nothing kept) if a matmul kernel cannot run tile x tile. */
     private boolean build(ClContext context, String options, int tile) {
-        var program = context.program("quant_matmul.cl", options + " -DTILE=" + tile);
+        var program = context.program("quant_matmul.cl", options + " -DTILE=" + tile
+                + " -DMAX_MATVEC_BATCH=" + OpenClOps.MAX_MATVEC_BATCH);
         for (WeightFormat f : WeightFormat.values()) {
             if (f.isBlockQuantized()) {
                 matvec.put(f, own(program.kernel("matvec_" + f.kernelSuffix())));
+                matvecMulti.put(f, own(program.kernel("matvec_multi_" + f.kernelSuffix())));
                 matmul.put(f, own(program.kernel("matmul_" + f.kernelSuffix())));
                 embedding.put(f, own(program.kernel("embedding_" + f.kernelSuffix())));
             }
@@ -74,13 +79,18 @@ final class QuantKernels implements AutoCloseable {
 
     /** out[outOff + b*rows + r] = W[r, :] . x[xOff + b*cols ..] for b < batch, W block-quantized. */
     void matmul(ClQueue queue, DeviceMatrix w, ClBuffer x, int xOff, ClBuffer out, int outOff, int batch) {
-        if (batch <= OpenClOps.MAX_MATVEC_BATCH) {
-            // A power-of-two group no wider than the row's block count: idle work-items cost time.
-            int group = Math.min(matvecGroup, Integer.highestOneBit(w.cols() / 32));
+        // A power-of-two group no wider than the row's block count: idle work-items cost time.
+        int group = Math.min(matvecGroup, Integer.highestOneBit(w.cols() / 32));
+        if (batch == 1) {
             ClKernel k = matvec.get(w.format());
             k.arg(0, w.buffer()).arg(1, w.rows()).arg(2, w.cols()).arg(3, x).arg(4, out).arg(5, xOff).arg(6, outOff)
                     .localArg(7, 4L * group);
-            queue.run(k, new long[]{(long) w.rows() * group, batch}, new long[]{group, 1});
+            queue.run(k, new long[]{(long) w.rows() * group, 1}, new long[]{group, 1});
+        } else if (batch <= OpenClOps.MAX_MATVEC_BATCH) {
+            ClKernel k = matvecMulti.get(w.format());
+            k.arg(0, w.buffer()).arg(1, w.rows()).arg(2, w.cols()).arg(3, x).arg(4, out).arg(5, batch).arg(6, xOff)
+                    .arg(7, outOff).localArg(8, 4L * OpenClOps.MAX_MATVEC_BATCH * group);
+            queue.run(k, new long[]{(long) w.rows() * group}, new long[]{group});
         } else {
             ClKernel k = matmul.get(w.format());
             k.arg(0, w.buffer()).arg(1, w.rows()).arg(2, w.cols()).arg(3, x).arg(4, out).arg(5, batch).arg(6, xOff)
@@ -107,6 +117,7 @@ final class QuantKernels implements AutoCloseable {
         }
         owned.clear();
         matvec.clear();
+        matvecMulti.clear();
         matmul.clear();
         embedding.clear();
     }

@@ -120,11 +120,14 @@ class QuantMatmulTest {
         return b;
     }
 
-    /** Every format with two odd row counts, a non-power-of-two number of blocks per row, and batches 1, 3, 17. */
+    /**
+     * Every format with two odd row counts, a non-power-of-two number of blocks per row, and batches 1
+     * (matvec), 3 and 4 (multi-token matvec), 17 (tiled, with partial tiles).
+     */
     Stream<Arguments> shapes() {
         List<Arguments> cases = new ArrayList<>();
         for (WeightFormat f : BLOCK_FORMATS) {
-            for (int batch : new int[]{1, 3, 17}) {
+            for (int batch : new int[]{1, 3, 4, 17}) {
                 cases.add(Arguments.of(f, 37, 3, batch));
                 cases.add(Arguments.of(f, 9, 5, batch));
             }
