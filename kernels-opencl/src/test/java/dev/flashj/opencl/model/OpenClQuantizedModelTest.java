@@ -79,7 +79,10 @@ class OpenClQuantizedModelTest {
         }
     }
 
-    /** Five sequences per step: the tiled quantized matmul in decode, against lone CPU decoding. */
+    /**
+     * Steps of five sequences (the tiled quantized matmul) alternate with steps of three (the
+     * multi-token matvec), against lone CPU decoding.
+     */
     @Test
     void batchedDecodeOfQ4_0WeightsMatchesTheCpuBackend() throws IOException {
         String model = "derived/stories260K-Q4_0mix.gguf";
@@ -104,16 +107,18 @@ class OpenClQuantizedModelTest {
             }
             float[][] logits = new float[all][clModel.config().vocabSize()];
             for (int step = 0; step < steps; step++) {
+                int n = step % 2 == 0 ? all : 3;
                 for (float[] row : logits) {
                     Arrays.fill(row, Float.NaN);
                 }
-                for (OpenClLlamaSession s : batch) {
+                for (OpenClLlamaSession s : batch.subList(0, n)) {
                     assertTrue(decoder.reserve(s, 1).granted());
                 }
-                decoder.decode(batch, next, logits);
-                for (int s = 0; s < all; s++) {
+                decoder.decode(batch.subList(0, n), next, logits);
+                for (int s = 0; s < n; s++) {
                     int expected = argmax(alone.get(s).feed(new int[]{next[s]}, 0, 1));
-                    assertEquals(expected, argmax(logits[s]), "greedy id at step " + step + ", sequence " + s);
+                    assertEquals(expected, argmax(logits[s]), "greedy id at step " + step + " (batch of " + n
+                            + "), sequence " + s);
                     next[s] = expected;
                 }
             }
