@@ -4,6 +4,7 @@
 //   Q8_0  code region: int8 q[32] per block;                      then one half d per block.
 //   Q4_0  code region: 16 bytes per block (element j < 16 in the low nibble of byte j, j + 16 in
 //         its high nibble);                                         then one half d per block.
+//   Q5_0  code region: u32 qh (5th bits) + Q4_0's 16 bytes per block; then one half d per block.
 //   Q6_K  code region: ql[128] qh[64] int8 scales[16] per 256-element super-block; then one half d each.
 //   Q4_K  whole 144-byte super-blocks: half d, half dmin, scales[12] (packed 6-bit), qs[128].
 // Block b of row r is block r * (cols / blockSize) + b. Rows are whole blocks (checked on the host).
@@ -82,6 +83,52 @@ inline float4 q4_0_at4(W_ARGS, int row, int col) {
     uchar4 b = vload4(0, w + block * 16 + j % 16);
     uchar4 q = j < 16 ? (b & (uchar4) (0xF)) : (b >> (uchar4) (4));
     return q4_0_scale(w, rows, cols, block) * (convert_float4(q) - 8.0f);
+}
+
+// ---- Q5_0: w = d * (q - 16), q's low 4 bits a nibble as in Q4_0, its 5th bit bit j of the block's
+// little-endian u32 qh (codes: qh, then 16 nibble bytes: 20 bytes per block).
+
+inline float q5_0_scale(W_ARGS, size_t block) {
+    return vload_half(block, (__global const half*) (w + (size_t) rows * (cols / 32) * 20));
+}
+
+inline uint q5_0_high_bits(__global const uchar* p) {
+    return (uint) p[0] | ((uint) p[1] << 8) | ((uint) p[2] << 16) | ((uint) p[3] << 24);
+}
+
+// Elements j..j+3 of a block (j a multiple of 4) as integers 0..31.
+inline int4 q5_0_codes4(__global const uchar* p, uint qh, int j) {
+    uchar4 b = vload4(0, p + 4 + j % 16);
+    uchar4 low = j < 16 ? (b & (uchar4) (0xF)) : (b >> (uchar4) (4));
+    uint4 shift = (uint4) (j, j + 1, j + 2, j + 3);
+    int4 high = convert_int4(((uint4) (qh) >> shift) & (uint4) (1));
+    return convert_int4(low) | (high << 4);
+}
+
+inline float q5_0_dot32(W_ARGS, int row, int sub, __global const float* x) {
+    size_t block = (size_t) row * (cols / 32) + sub;
+    __global const uchar* p = w + block * 20;
+    uint qh = q5_0_high_bits(p);
+    float s = 0.0f;
+    for (int j = 0; j < 32; j += 4) {
+        s += dot(convert_float4(q5_0_codes4(p, qh, j) - 16), vload4(0, x + j));
+    }
+    return q5_0_scale(w, rows, cols, block) * s;
+}
+
+inline float4 q5_0_at4(W_ARGS, int row, int col) {
+    size_t block = (size_t) row * (cols / 32) + col / 32;
+    __global const uchar* p = w + block * 20;
+    return q5_0_scale(w, rows, cols, block) * convert_float4(q5_0_codes4(p, q5_0_high_bits(p), col % 32) - 16);
+}
+
+inline float q5_0_at(W_ARGS, int row, int col) {
+    size_t block = (size_t) row * (cols / 32) + col / 32;
+    __global const uchar* p = w + block * 20;
+    int j = col % 32;
+    uchar b = p[4 + j % 16];
+    int q = (j < 16 ? (b & 0xF) : (b >> 4)) | (((q5_0_high_bits(p) >> j) & 1) << 4);
+    return q5_0_scale(w, rows, cols, block) * (q - 16);
 }
 
 // ---- Q4_K: sub-block j (32 elements) of a super-block: w = d * scale_j * q - dmin * min_j, q the
@@ -343,5 +390,6 @@ __kernel void embedding_##T(W_ARGS, __global const int* ids, __global float* out
 
 QUANT_KERNELS(q8_0)
 QUANT_KERNELS(q4_0)
+QUANT_KERNELS(q5_0)
 QUANT_KERNELS(q4_k)
 QUANT_KERNELS(q6_k)

@@ -73,10 +73,6 @@ final class QuantKernels implements AutoCloseable {
         return k;
     }
 
-    int tile() {
-        return tile;
-    }
-
     /** out[outOff + b*rows + r] = W[r, :] . x[xOff + b*cols ..] for b < batch, W block-quantized. */
     void matmul(ClQueue queue, DeviceMatrix w, ClBuffer x, int xOff, ClBuffer out, int outOff, int batch) {
         // A power-of-two group no wider than the row's block count: idle work-items cost time.

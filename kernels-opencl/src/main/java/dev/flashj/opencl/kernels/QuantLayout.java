@@ -10,11 +10,12 @@ import java.lang.foreign.MemorySegment;
  * The device layout of the GGUF block formats, and the upload that produces it. The bytes are the
  * file's bytes, moved, never decoded:
  * <ul>
- *   <li>Q8_0, Q4_0, Q6_K: the f16 scale {@code d} of each block moves out of the block. The buffer
- *   holds a code region (every block without its 2 scale bytes, in file order: 32 int8 for Q8_0, 16
- *   nibble bytes for Q4_0, ql[128] qh[64] scales[16] = 208 bytes for Q6_K) followed by a scale region
- *   (one half per block, in the same order). Each block's codes then start on a 16-byte boundary
- *   and the scale region starts at {@code blocks * codeBytes}, also 16-byte aligned.</li>
+ *   <li>Q8_0, Q4_0, Q5_0, Q6_K: the f16 scale {@code d} of each block moves out of the block. The
+ *   buffer holds a code region (every block without its 2 scale bytes, in file order: 32 int8 for
+ *   Q8_0, 16 nibble bytes for Q4_0, u32 qh + 16 nibble bytes = 20 for Q5_0, ql[128] qh[64]
+ *   scales[16] = 208 bytes for Q6_K) followed by a scale region (one half per block, in the same
+ *   order) at {@code blocks * codeBytes}. Each block's codes then start on a 16-byte boundary (4 for
+ *   Q5_0).</li>
  *   <li>Q4_K: the 144-byte super-blocks exactly as in the file (d, dmin, scales[12], qs[128]), already
  *   16-byte aligned.</li>
  * </ul>
@@ -31,7 +32,7 @@ public final class QuantLayout {
     /** Where a block's f16 scale sits in the file's block, or -1 when blocks are kept whole. */
     static int scaleAt(WeightFormat f) {
         return switch (f) {
-            case Q8_0, Q4_0 -> 0;
+            case Q8_0, Q4_0, Q5_0 -> 0;
             case Q6_K -> 208;
             case Q4_K -> -1;
             case F32, F16 -> throw new IllegalArgumentException(f + " is not a block format");

@@ -14,6 +14,7 @@ public enum WeightFormat {
     F16(TensorType.F16, "f16"),
     Q8_0(TensorType.Q8_0, "q8_0"),
     Q4_0(TensorType.Q4_0, "q4_0"),
+    Q5_0(TensorType.Q5_0, "q5_0"),
     Q4_K(TensorType.Q4_K, "q4_k"),
     Q6_K(TensorType.Q6_K, "q6_k");
 
