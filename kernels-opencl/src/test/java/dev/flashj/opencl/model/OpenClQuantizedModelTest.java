@@ -143,6 +143,10 @@ class OpenClQuantizedModelTest {
             assertEquals(query.numElements() / 32 * 18, matrix.buffer().byteSize());
             assertTrue(matrix.buffer().byteSize() < 2 * query.numElements() * 3 / 5);
             assertEquals(OpenClWeights.totalDeviceBytes(file), weights.deviceBytes);
+            // llama.cpp's mix keeps token_embd at Q5_0, which is read in place as well.
+            assertEquals(WeightFormat.Q5_0, weights.tokenEmbedding.format());
+            assertEquals(file.weight(LlamaTensorNames.TOKEN_EMBEDDING).orElseThrow().byteSize(),
+                    weights.tokenEmbedding.buffer().byteSize());
         }
     }
 }
