@@ -7,6 +7,7 @@
 //   Q5_0  code region: u32 qh (5th bits) + Q4_0's 16 bytes per block; then one half d per block.
 //   Q6_K  code region: ql[128] qh[64] int8 scales[16] per 256-element super-block; then one half d each.
 //   Q4_K  whole 144-byte super-blocks: half d, half dmin, scales[12] (packed 6-bit), qs[128].
+//   Q5_K  whole 176-byte super-blocks: Q4_K's, with qh[32] (5th bits) between scales and qs.
 // Block b of row r is block r * (cols / blockSize) + b. Rows are whole blocks (checked on the host).
 // Every kernel steps through a row 32 elements (one block, or one sub-block of a super-block) at a
 // time; each format defines T_dot32 (a 32-element dot product with x), T_at (one element) and T_at4
@@ -188,6 +189,52 @@ inline float4 q4_k_at4(W_ARGS, int row, int col) {
     uchar4 q = j % 2 == 0 ? (b & (uchar4) (0xF)) : (b >> (uchar4) (4));
     float2 sm = q4_k_scale_min(sb, j);
     return sm.x * convert_float4(q) - sm.y;
+}
+
+// ---- Q5_K: Q4_K's super-block with qh[32] after the scales (176 bytes: d, dmin, scales[12], qh[32],
+// qs[128]); bit j of qh[l] is the 5th bit of element l of sub-block j.
+
+inline __global const uchar* q5_k_super(W_ARGS, int row, int col) {
+    return w + ((size_t) row * (cols / 256) + col / 256) * 176;
+}
+
+// Elements l..l+3 (l a multiple of 4) of sub-block j as integers 0..31.
+inline float4 q5_k_codes4(__global const uchar* sb, int j, int l) {
+    uchar4 b = vload4(0, sb + 48 + 32 * (j / 2) + l);
+    uchar4 low = j % 2 == 0 ? (b & (uchar4) (0xF)) : (b >> (uchar4) (4));
+    uchar4 high = (vload4(0, sb + 16 + l) >> (uchar4) ((uchar) j)) & (uchar4) (1);
+    return convert_float4(low | (high << (uchar4) (4)));
+}
+
+inline float q5_k_dot32(W_ARGS, int row, int sub, __global const float* x) {
+    __global const uchar* sb = q5_k_super(w, rows, cols, row, sub * 32);
+    int j = sub % 8;
+    float qx = 0.0f;
+    float xs = 0.0f;
+    for (int l = 0; l < 32; l += 4) {
+        float4 xv = vload4(0, x + l);
+        qx += dot(q5_k_codes4(sb, j, l), xv);
+        xs += dot(xv, (float4) (1.0f));
+    }
+    float2 sm = q4_k_scale_min(sb, j);
+    return sm.x * qx - sm.y * xs;
+}
+
+inline float4 q5_k_at4(W_ARGS, int row, int col) {
+    __global const uchar* sb = q5_k_super(w, rows, cols, row, col);
+    int j = (col % 256) / 32;
+    float2 sm = q4_k_scale_min(sb, j);
+    return sm.x * q5_k_codes4(sb, j, col % 32) - sm.y;
+}
+
+inline float q5_k_at(W_ARGS, int row, int col) {
+    __global const uchar* sb = q5_k_super(w, rows, cols, row, col);
+    int j = (col % 256) / 32;
+    int l = col % 32;
+    uchar b = sb[48 + 32 * (j / 2) + l];
+    int q = (j % 2 == 0 ? (b & 0xF) : (b >> 4)) | (((sb[16 + l] >> j) & 1) << 4);
+    float2 sm = q4_k_scale_min(sb, j);
+    return sm.x * q - sm.y;
 }
 
 // ---- Q6_K: element e = 128h + 32g + l of a super-block: w = d * scales[e / 16] * (q - 32), q's low
@@ -392,4 +439,5 @@ QUANT_KERNELS(q8_0)
 QUANT_KERNELS(q4_0)
 QUANT_KERNELS(q5_0)
 QUANT_KERNELS(q4_k)
+QUANT_KERNELS(q5_k)
 QUANT_KERNELS(q6_k)

@@ -16,8 +16,8 @@ import java.lang.foreign.MemorySegment;
  *   scales[16] = 208 bytes for Q6_K) followed by a scale region (one half per block, in the same
  *   order) at {@code blocks * codeBytes}. Each block's codes then start on a 16-byte boundary (4 for
  *   Q5_0).</li>
- *   <li>Q4_K: the 144-byte super-blocks exactly as in the file (d, dmin, scales[12], qs[128]), already
- *   16-byte aligned.</li>
+ *   <li>Q4_K, Q5_K: the 144- and 176-byte super-blocks exactly as in the file (d, dmin, scales[12],
+ *   for Q5_K qh[32], qs[128]), already 16-byte aligned.</li>
  * </ul>
  * Block {@code b} of row {@code r} is block {@code r * cols / blockSize + b} of the matrix. quant_matmul.cl
  * reads this layout.
@@ -34,7 +34,7 @@ public final class QuantLayout {
         return switch (f) {
             case Q8_0, Q4_0, Q5_0 -> 0;
             case Q6_K -> 208;
-            case Q4_K -> -1;
+            case Q4_K, Q5_K -> -1;
             case F32, F16 -> throw new IllegalArgumentException(f + " is not a block format");
         };
     }

@@ -16,6 +16,7 @@ public enum WeightFormat {
     Q4_0(TensorType.Q4_0, "q4_0"),
     Q5_0(TensorType.Q5_0, "q5_0"),
     Q4_K(TensorType.Q4_K, "q4_k"),
+    Q5_K(TensorType.Q5_K, "q5_k"),
     Q6_K(TensorType.Q6_K, "q6_k");
 
     private final TensorType fileType;

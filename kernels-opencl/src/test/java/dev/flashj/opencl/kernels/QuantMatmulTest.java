@@ -37,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class QuantMatmulTest {
     private static final List<WeightFormat> BLOCK_FORMATS =
-            List.of(WeightFormat.Q8_0, WeightFormat.Q4_0, WeightFormat.Q5_0, WeightFormat.Q4_K, WeightFormat.Q6_K);
+            List.of(WeightFormat.Q8_0, WeightFormat.Q4_0, WeightFormat.Q5_0, WeightFormat.Q4_K, WeightFormat.Q5_K,
+                    WeightFormat.Q6_K);
 
     private OpenCl cl;
     private ClContext context;
@@ -78,7 +79,7 @@ class QuantMatmulTest {
         for (int p = 0; p < bytes.length; p += type.bytesPerBlock()) {
             switch (type) {
                 case Q8_0, Q4_0, Q5_0 -> buf.putShort(p, scale(random, 0.05f));
-                case Q4_K -> {
+                case Q4_K, Q5_K -> {
                     buf.putShort(p, scale(random, 0.05f));
                     buf.putShort(p + 2, scale(random, 0.05f));
                 }
