@@ -20,10 +20,10 @@ import java.util.List;
 
 /**
  * Copies weights from the mapped model file to device buffers, once, at load. F32 matrices stay
- * f32 and F16 ones stay f16 (both copied straight from the mapping). Q8_0, Q4_0, Q5_0, Q4_K and
- * Q6_K matrices keep their file bytes, re-laid by {@link QuantLayout} and dequantized inside the
- * kernels. BF16 and the other quantized types (Q4_1, Q5_1, Q2_K, Q3_K, Q5_K, Q8_K, FlashJ's INT4 and
- * FP8) are decoded on the host with {@link Dequantizer} and stored as f16, a chunk of rows at a time.
+ * f32 and F16 ones stay f16 (both copied straight from the mapping). Q8_0, Q4_0, Q5_0, Q4_K, Q5_K
+ * and Q6_K matrices keep their file bytes, re-laid by {@link QuantLayout} and dequantized inside the
+ * kernels. BF16 and the other quantized types (Q4_1, Q5_1, Q2_K, Q3_K, Q8_K, FlashJ's INT4 and FP8)
+ * are decoded on the host with {@link Dequantizer} and stored as f16, a chunk of rows at a time.
  * Vectors (norms, biases) are always f32.
  */
 final class WeightUploader {
