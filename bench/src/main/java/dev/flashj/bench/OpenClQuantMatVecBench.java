@@ -23,8 +23,8 @@ import java.util.Random;
 
 /**
  * {@link OpenClOps#matmul} on the first OpenCL device with one weight matrix per {@link WeightFormat}:
- * F16 (what the uploader used to make of every quantized matrix) against Q8_0, Q4_0, Q4_K and Q6_K
- * read in place. Formats alternate within each round, so that load from other processes hits all
+ * F16 (what the uploader used to make of every quantized matrix) against the block formats read
+ * in place. Formats alternate within each round, so that load from other processes hits all
  * alike; each figure is the median of the rounds' means.
  *
  * <p>Run from the repository root:
@@ -37,7 +37,8 @@ import java.util.Random;
 public final class OpenClQuantMatVecBench {
     private static final int ROUNDS = 5;
     private static final WeightFormat[] FORMATS = {
-            WeightFormat.F16, WeightFormat.Q8_0, WeightFormat.Q4_0, WeightFormat.Q4_K, WeightFormat.Q6_K};
+            WeightFormat.F16, WeightFormat.Q8_0, WeightFormat.Q4_0, WeightFormat.Q5_0, WeightFormat.Q4_K,
+            WeightFormat.Q5_K, WeightFormat.Q6_K};
 
     private OpenClQuantMatVecBench() {
     }
@@ -110,8 +111,8 @@ public final class OpenClQuantMatVecBench {
         for (int p = 0; p < bytes.length; p += step) {
             switch (f) {
                 case F16 -> buf.putShort(p, Float.floatToFloat16((float) (rnd.nextDouble() * 2 - 1)));
-                case Q8_0, Q4_0 -> buf.putShort(p, scale);
-                case Q4_K -> buf.putInt(p, scale | scale << 16);
+                case Q8_0, Q4_0, Q5_0 -> buf.putShort(p, scale);
+                case Q4_K, Q5_K -> buf.putInt(p, scale | scale << 16);
                 case Q6_K -> buf.putShort(p + 208, scale);
                 case F32 -> throw new IllegalArgumentException("not benchmarked: " + f);
             }
