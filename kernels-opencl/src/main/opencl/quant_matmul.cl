@@ -305,8 +305,8 @@ inline float4 q6_k_at4(W_ARGS, int row, int col) {
 // ---- Kernels, one set per format.
 
 // Matrix-vector form for one token (decode): one work-group per row; work-items take 32-element
-// blocks in turn, then a local-memory tree reduction (power-of-two work-group size). Launched with
-// a second grid dimension per token it also serves batches, decoding the weights once per token.
+// blocks in turn, then a local-memory tree reduction (power-of-two work-group size). Group id 1
+// selects the token (the host launches one).
 #define QUANT_MATVEC(T)                                                                               \
 __kernel void matvec_##T(W_ARGS, __global const float* x, __global float* out, int xOff, int outOff,  \
                          __local float* scratch) {                                                    \
