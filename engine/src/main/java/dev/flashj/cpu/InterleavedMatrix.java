@@ -3,7 +3,10 @@ package dev.flashj.cpu;
 import dev.flashj.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * A block-quantized matrix repacked at load into groups of {@link #ROWS} rows side by side, for
@@ -110,6 +113,47 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
                 }
             }
         });
+    }
+
+    /**
+     * Copies a block-quantized matrix into the interleaved layout: per group of 32 rows and per block,
+     * the 32 rows' 2-byte scales in row order, then for each {@code j < quantBytes} the 32 rows' byte
+     * {@code j} xor {@code flip}. The last group is padded with zero rows. Returns null when a scale is
+     * an infinite or NaN half (the kernels widen finite halves only).
+     */
+    static MemorySegment pack(Tensor w, Arena arena, int quantBytes, byte flip) {
+        int blocks = (int) (w.cols() / 32);
+        int blockBytes = 2 + quantBytes;
+        int rowBytes = blocks * blockBytes;
+        int chunk = 2 * ROWS + quantBytes * ROWS;
+        long rows = w.rows();
+        long groups = groups(rows);
+        MemorySegment src = w.data();
+        MemorySegment dst = arena.allocate(groups * blocks * chunk, 64);
+        // Heap arrays for one group at a time: bulk copies in and out, a plain transpose between.
+        byte[] in = new byte[ROWS * rowBytes];
+        byte[] out = new byte[blocks * chunk];
+        for (long g = 0; g < groups; g++) {
+            int rowsHere = (int) Math.min(ROWS, rows - g * ROWS);
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, g * ROWS * rowBytes, in, 0, rowsHere * rowBytes);
+            Arrays.fill(in, rowsHere * rowBytes, in.length, (byte) 0);
+            for (int b = 0; b < blocks; b++) {
+                int to = b * chunk;
+                for (int lane = 0; lane < ROWS; lane++) {
+                    int from = lane * rowBytes + b * blockBytes;
+                    if ((in[from + 1] & 0x7C) == 0x7C) {
+                        return null;
+                    }
+                    out[to + 2 * lane] = in[from];
+                    out[to + 2 * lane + 1] = in[from + 1];
+                    for (int j = 0; j < quantBytes; j++) {
+                        out[to + 2 * ROWS + ROWS * j + lane] = (byte) (in[from + 2 + j] ^ flip);
+                    }
+                }
+            }
+            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, g * blocks * chunk, out.length);
+        }
+        return dst;
     }
 
     /**

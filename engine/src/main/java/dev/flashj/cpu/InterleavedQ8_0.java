@@ -11,10 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 import static dev.flashj.cpu.QuantVectors.LE;
-import static dev.flashj.cpu.QuantVectors.SHORT;
 
 /**
  * A Q8_0 matrix repacked for the 16-bit integer kernels of {@link InterleavedMatrix}.
@@ -37,7 +35,6 @@ final class InterleavedQ8_0 extends InterleavedMatrix {
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
     private static final int SCALE_BYTES = 2 * ROWS;
-    private static final int BLOCK_BYTES = 34;
 
     private InterleavedQ8_0(Tensor source, MemorySegment packed) {
         super(source, packed);
@@ -62,28 +59,7 @@ final class InterleavedQ8_0 extends InterleavedMatrix {
         if (w.type() != TensorType.Q8_0) {
             throw new IllegalArgumentException("not a Q8_0 matrix: " + w);
         }
-        long rows = w.rows();
-        int blocks = (int) (w.cols() / 32);
-        MemorySegment src = w.data();
-        MemorySegment dst = arena.allocate(packedBytes(rows, w.cols()), 64);
-        for (long r = 0; r < rows; r++) {
-            long group = r / ROWS;
-            int lane = (int) (r % ROWS);
-            for (int b = 0; b < blocks; b++) {
-                long from = (r * blocks + b) * BLOCK_BYTES;
-                short scale = src.get(SHORT, from);
-                if ((scale & 0x7C00) == 0x7C00) {
-                    return null;
-                }
-                long to = (group * blocks + b) * CHUNK;
-                dst.set(SHORT, to + 2L * lane, scale);
-                for (int j = 0; j < 32; j++) {
-                    dst.set(ValueLayout.JAVA_BYTE, to + SCALE_BYTES + (long) ROWS * j + lane,
-                            src.get(ValueLayout.JAVA_BYTE, from + 2 + j));
-                }
-            }
-        }
-        return dst;
+        return InterleavedMatrix.pack(w, arena, 32, (byte) 0);
     }
 
     @Override

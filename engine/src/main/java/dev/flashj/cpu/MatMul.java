@@ -19,9 +19,10 @@ import java.util.Objects;
  * {@link FloatTile} kernel multiplies it with {@link FloatTile#TOKENS} tokens at a time.
  *
  * <p>Supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q8_K. Activations
- * are kept in float (llama.cpp quantizes them to 8 bits; the Vector API has no byte dot-product
- * instruction, which makes that route slower in Java), so results match a float64 reference up to
- * float rounding.
+ * are kept in float here, so results match a float64 reference up to float rounding. The model
+ * decodes Q4_0 and Q8_0 faster from copies repacked at load and multiplied with 8-bit activations
+ * ({@link CpuMatrix#prepare}, {@link InterleavedMatrix}); the overloads taking a {@link CpuMatrix}
+ * dispatch to whichever form a matrix has.
  */
 public final class MatMul {
     /**
