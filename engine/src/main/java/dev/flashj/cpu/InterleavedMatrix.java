@@ -50,14 +50,14 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
     }
 
     /** Rows {@code [32 * group, 32 * group + 32)} (clipped) times one token whose codes start at block {@code tokenBlock}. */
-    abstract void multiplyGroup(int group, byte[] codes, float[] scales, int tokenBlock, float[] out, int outOffset,
+    abstract void multiplyGroup(int group, int[] codes, float[] scales, int tokenBlock, float[] out, int outOffset,
                                 float[] lanes);
 
     /**
      * The same for {@link #TOKENS} consecutive tokens (token k's codes at block {@code tokenBlock + k * blocks},
      * outputs at {@code outOffset + k * outStride}), bit for bit what {@link #multiplyGroup} gives each.
      */
-    void multiplyGroup4(int group, byte[] codes, float[] scales, int tokenBlock, float[] out, int outOffset, int outStride,
+    void multiplyGroup4(int group, int[] codes, float[] scales, int tokenBlock, float[] out, int outOffset, int outStride,
                         float[] lanes) {
         for (int k = 0; k < TOKENS; k++) {
             multiplyGroup(group, codes, scales, tokenBlock + k * blocks, out, outOffset + k * outStride, lanes);
@@ -92,14 +92,14 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
         }
         Q8Activations activations = Q8Activations.scratch();
         activations.quantize(x, xOffset, batch, cols);
-        byte[] codes = activations.codes();
+        int[] codes = activations.pairedCodes();
         float[] scales = activations.scales();
         int groupCount = (int) groups(rows);
-        int tile = Math.max(TOKENS, MatMul.TILE_BYTES / cols / TOKENS * TOKENS);
+        int tile = Math.max(TOKENS, MatMul.TILE_BYTES / (4 * cols) / TOKENS * TOKENS);
         threads.parallelFor(groupCount, (start, end) -> {
             float[] lanes = MatMulScratch.tileLanes();
             // Group-major within a token tile: a group's weights (under 300 KiB for 8192 columns) stay in
-            // cache for every token of the tile, whose codes (1 MiB) stay in cache for every group.
+            // cache for every token of the tile, whose codes (1 MiB of ints) stay in cache for every group.
             for (int t0 = 0; t0 < batch; t0 += tile) {
                 int t1 = Math.min(batch, t0 + tile);
                 for (int g = start; g < end; g++) {

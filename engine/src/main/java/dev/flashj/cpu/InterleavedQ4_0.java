@@ -52,12 +52,12 @@ final class InterleavedQ4_0 extends InterleavedMatrix {
     }
 
     @Override
-    void multiplyGroup(int group, byte[] codes, float[] scales, int tokenBlock, float[] out, int outOffset, float[] lanes) {
+    void multiplyGroup(int group, int[] codes, float[] scales, int tokenBlock, float[] out, int outOffset, float[] lanes) {
         multiplyGroups(packed, rows, blocks, codes, scales, tokenBlock, out, outOffset, group, group + 1, lanes);
     }
 
     @Override
-    void multiplyGroup4(int group, byte[] codes, float[] scales, int tokenBlock, float[] out, int outOffset, int outStride,
+    void multiplyGroup4(int group, int[] codes, float[] scales, int tokenBlock, float[] out, int outOffset, int outStride,
                         float[] lanes) {
         multiplyGroups4(packed, rows, blocks, codes, scales, tokenBlock, out, outOffset, outStride, group, group + 1, lanes);
     }
@@ -83,7 +83,7 @@ final class InterleavedQ4_0 extends InterleavedMatrix {
      * Rows {@code [32 * groupStart, 32 * groupEnd)} (clipped to {@code rows}) times one token:
      * {@code out[outOffset + r]}, with the token's codes and scales at block {@code tokenBlock}.
      */
-    static void multiplyGroups(MemorySegment w, int rows, int blocks, byte[] codes, float[] scales, int tokenBlock,
+    static void multiplyGroups(MemorySegment w, int rows, int blocks, int[] codes, float[] scales, int tokenBlock,
                                float[] out, int outOffset, int groupStart, int groupEnd, float[] lanes) {
         for (int g = groupStart; g < groupEnd; g++) {
             long base = (long) g * blocks * CHUNK;
@@ -99,7 +99,7 @@ final class InterleavedQ4_0 extends InterleavedMatrix {
                     // and-then-subtract, not shift-left-then-right: C2 fails to intrinsify the latter here.
                     ShortVector low = q.and((short) 0x0F).sub((short) 8);
                     ShortVector high = q.lanewise(VectorOperators.ASHR, 4);
-                    sum = sum.add(low.mul((short) codes[x + j])).add(high.mul((short) codes[x + 16 + j]));
+                    sum = sum.add(low.mul(IntVector.broadcast(INTS, codes[x + j]).reinterpretAsShorts())).add(high.mul(IntVector.broadcast(INTS, codes[x + 16 + j]).reinterpretAsShorts()));
                 }
                 // A 16-bit lane pair read as one int: the low half is the even row, the high half the odd one.
                 IntVector pairs = sum.reinterpretAsInts();
@@ -130,7 +130,7 @@ final class InterleavedQ4_0 extends InterleavedMatrix {
      * times); token k's codes start at block {@code tokenBlock + k * blocks} and its outputs at
      * {@code out[outOffset + k * outStride]}. Bit for bit what {@link #multiplyGroups} gives each token.
      */
-    static void multiplyGroups4(MemorySegment w, int rows, int blocks, byte[] codes, float[] scales, int tokenBlock,
+    static void multiplyGroups4(MemorySegment w, int rows, int blocks, int[] codes, float[] scales, int tokenBlock,
                                 float[] out, int outOffset, int outStride, int groupStart, int groupEnd, float[] lanes) {
         for (int g = groupStart; g < groupEnd; g++) {
             long base = (long) g * blocks * CHUNK;
@@ -157,10 +157,10 @@ final class InterleavedQ4_0 extends InterleavedMatrix {
                             .convertShape(VectorOperators.B2S, SHORTS, 0);
                     ShortVector low = q.and((short) 0x0F).sub((short) 8);
                     ShortVector high = q.lanewise(VectorOperators.ASHR, 4);
-                    sum0 = sum0.add(low.mul((short) codes[x0 + j])).add(high.mul((short) codes[x0 + 16 + j]));
-                    sum1 = sum1.add(low.mul((short) codes[x1 + j])).add(high.mul((short) codes[x1 + 16 + j]));
-                    sum2 = sum2.add(low.mul((short) codes[x2 + j])).add(high.mul((short) codes[x2 + 16 + j]));
-                    sum3 = sum3.add(low.mul((short) codes[x3 + j])).add(high.mul((short) codes[x3 + 16 + j]));
+                    sum0 = sum0.add(low.mul(IntVector.broadcast(INTS, codes[x0 + j]).reinterpretAsShorts())).add(high.mul(IntVector.broadcast(INTS, codes[x0 + 16 + j]).reinterpretAsShorts()));
+                    sum1 = sum1.add(low.mul(IntVector.broadcast(INTS, codes[x1 + j]).reinterpretAsShorts())).add(high.mul(IntVector.broadcast(INTS, codes[x1 + 16 + j]).reinterpretAsShorts()));
+                    sum2 = sum2.add(low.mul(IntVector.broadcast(INTS, codes[x2 + j]).reinterpretAsShorts())).add(high.mul(IntVector.broadcast(INTS, codes[x2 + 16 + j]).reinterpretAsShorts()));
+                    sum3 = sum3.add(low.mul(IntVector.broadcast(INTS, codes[x3 + j]).reinterpretAsShorts())).add(high.mul(IntVector.broadcast(INTS, codes[x3 + 16 + j]).reinterpretAsShorts()));
                 }
                 IntVector halves = IntVector.fromMemorySegment(INTS, w, p, LE);
                 IntVector evenHalves = halves.lanewise(VectorOperators.LSHL, 16);

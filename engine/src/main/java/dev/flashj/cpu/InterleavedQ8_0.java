@@ -63,7 +63,7 @@ final class InterleavedQ8_0 extends InterleavedMatrix {
     }
 
     @Override
-    void multiplyGroup(int group, byte[] codes, float[] scales, int tokenBlock, float[] out, int outOffset, float[] lanes) {
+    void multiplyGroup(int group, int[] codes, float[] scales, int tokenBlock, float[] out, int outOffset, float[] lanes) {
         MemorySegment w = packed;
         long base = (long) group * blocks * CHUNK;
         FloatVector even = FloatVector.zero(FLOATS);
@@ -79,7 +79,7 @@ final class InterleavedQ8_0 extends InterleavedMatrix {
                 ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(BYTES, w, p + SCALE_BYTES + ROWS * (j + 1), LE)
                         .convertShape(VectorOperators.B2S, SHORTS, 0);
                 // A 16-bit lane pair read as one int: the low half is the even row, the high half the odd one.
-                IntVector pairs = q0.mul((short) codes[x + j]).add(q1.mul((short) codes[x + j + 1])).reinterpretAsInts();
+                IntVector pairs = q0.mul(IntVector.broadcast(INTS, codes[x + j]).reinterpretAsShorts()).add(q1.mul(IntVector.broadcast(INTS, codes[x + j + 1]).reinterpretAsShorts())).reinterpretAsInts();
                 evenSum = evenSum.add(pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 oddSum = oddSum.add(pairs.lanewise(VectorOperators.ASHR, 16));
             }

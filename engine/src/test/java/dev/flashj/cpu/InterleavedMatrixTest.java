@@ -132,7 +132,9 @@ class InterleavedMatrixTest {
             for (int i = 0; i < 32; i++) {
                 float v = x[32 * k + i] * inverse;
                 int expected = (int) Math.copySign(Math.floor(Math.abs(v) + 0.5f), v);
-                assertEquals(expected, q.codes()[32 * k + i], "code of element " + (32 * k + i));
+                int paired = q.pairedCodes()[32 * k + i];
+                assertEquals(expected, (short) paired, "code of element " + (32 * k + i));
+                assertEquals(expected, paired >> 16, "high copy of the code of element " + (32 * k + i));
             }
         }
     }
