@@ -1,0 +1,289 @@
+// Matrix products with quantized weights, dequantized inside the kernel, for decode and small batches:
+//   out[t, r] = sum_k x[t, k] * W[r, k]      x: fp16 [tokens, k] row-major; out: rows of ldc (fp16 or fp32)
+// accumulate != 0 adds to what out holds (the residual add). More than 16 tokens (prefill) run as
+// blocks of 16 tokens over grid.y, each re-reading the weights (from L2 when they fit).
+//
+// Tile kernels (FlashJ INT4 and FP8, repacked at load by dev.flashj.cuda.quant.*TileLayout):
+//   rows in tiles of 16, k in chunks (64 for INT4, 32 for FP8); each (tile, chunk) is 512 bytes, tile-major,
+//   and lane L of a warp reads its 16 bytes at 16 * L: one coalesced 128-bit load per lane per chunk that
+//   holds the lane's mma A fragments (rows L/4 and L/4 + 8; k run of chunk/4 starting at (L%4) * chunk/4)
+//   for every k16 step of the chunk. Inside a run, k16 step s uses k 4s .. 4s+3: the mma's k index is
+//   permuted the same way for the weights (A) and the activations (B), so the sum is unchanged and each
+//   lane's activations are one contiguous run (16-byte loads).
+//   INT4 word s (one per k16 step): nibble p holds the pair p element of the low k, nibble p + 4 the high
+//   one, pair p = (row L/4 + 8 * (p & 1), k 4s + 2 * (p >> 1) + {0, 1}): (w >> 4p) & 0x000f000f | 0x6400...
+//   is two fp16 1024 + code. Params: half2 (scale, offset) per [group][padded row]; value = code * scale + offset.
+//   FP8 (E4M3) bytes: row L/4 k 0..7 of the run, then row L/4 + 8 k 0..7; scales fp32 per padded row,
+//   applied once to the sum. The same bytes are the B fragments of the W8A8 GEMM (fp8_gemm.cu).
+//   Padding rows and k hold code 0 and, for INT4, scale = offset = 0; padded k meets x = 0.
+// Each block: 8 warps share 2 row tiles (32 rows) and split the chunks; partial sums meet in shared memory.
+//
+// GGUF kernels (Q8_0, Q4_0) read the file's 32-element blocks in place (34 / 18 bytes, 2-byte aligned):
+// one warp per row, one block per lane at a time, fp32 arithmetic, up to 16 tokens per pass.
+#include "quant_common.cuh"
+
+namespace flashj {
+
+constexpr int QTILE_THREADS = 256;
+constexpr int QTILE_WARPS = QTILE_THREADS / 32;
+constexpr int QTILE_ROWS = 16;
+constexpr int QTILE_TILES_PER_BLOCK = 2;
+
+struct Int4Tiles {
+    static constexpr int CHUNK_K = 64;
+    static constexpr int STEPS = 4;
+    struct Params {
+        __half2 scale[2];   // rows L/4 and L/4 + 8, both halves equal
+        __half2 offset[2];
+    };
+    static __device__ __forceinline__ Params load(const void* params, int group, int padded_rows, int chunk, int lane,
+                                                  int tile_row0) {
+        int g = (chunk * CHUNK_K + (lane & 3) * (CHUNK_K / 4)) / group;
+        const __half2* p = static_cast<const __half2*>(params) + static_cast<long>(g) * padded_rows + tile_row0 + (lane >> 2);
+        __half2 low = __ldg(p);
+        __half2 high = __ldg(p + 8);
+        Params r;
+        r.scale[0] = __low2half2(low);
+        r.offset[0] = __high2half2(low);
+        r.scale[1] = __low2half2(high);
+        r.offset[1] = __high2half2(high);
+        return r;
+    }
+    static __device__ __forceinline__ void dequant(const uint4& w, int step, const Params& p, uint32_t (&a)[4]) {
+        uint32_t word = step == 0 ? w.x : step == 1 ? w.y : step == 2 ? w.z : w.w;
+        const __half2 magic = __float2half2_rn(1024.0f);
+#pragma unroll
+        for (int pair = 0; pair < 4; ++pair) {
+            uint32_t bits = ((word >> (4 * pair)) & 0x000F000Fu) | 0x64006400u;
+            __half2 code = __hsub2(bits_to_half2(bits), magic);
+            a[pair] = half2_to_bits(__hfma2(code, p.scale[pair & 1], p.offset[pair & 1]));
+        }
+    }
+    static __device__ __forceinline__ float row_scale(const void*, int) { return 1.0f; }
+};
+
+struct Fp8Tiles {
+    static constexpr int CHUNK_K = 32;
+    static constexpr int STEPS = 2;
+    struct Params {};
+    static __device__ __forceinline__ Params load(const void*, int, int, int, int, int) { return Params{}; }
+    static __device__ __forceinline__ void dequant(const uint4& w, int step, const Params&, uint32_t (&a)[4]) {
+        uint32_t low_row = step == 0 ? w.x : w.y;
+        uint32_t high_row = step == 0 ? w.z : w.w;
+        a[0] = e4m3_pair_to_half2(low_row, BYTES_0_1);
+        a[1] = e4m3_pair_to_half2(high_row, BYTES_0_1);
+        a[2] = e4m3_pair_to_half2(low_row, BYTES_2_3);
+        a[3] = e4m3_pair_to_half2(high_row, BYTES_2_3);
+    }
+    static __device__ __forceinline__ float row_scale(const void* params, int row) {
+        return __ldg(static_cast<const float*>(params) + row);
+    }
+};
+
+// A lane's run of 2 * WORDS activations from k = start as half2 words; zeros past k or for a missing token.
+template <int WORDS>
+__device__ __forceinline__ void load_activation_run(uint32_t (&r)[WORDS], const __half* row, int start, int k, bool present,
+                                                    int vectorized) {
+    if (present && vectorized && start + 2 * WORDS <= k) {
+        const uint4* src = reinterpret_cast<const uint4*>(row + start);
+#pragma unroll
+        for (int q = 0; q < WORDS / 4; ++q) {
+            uint4 v = __ldg(src + q);
+            r[4 * q] = v.x;
+            r[4 * q + 1] = v.y;
+            r[4 * q + 2] = v.z;
+            r[4 * q + 3] = v.w;
+        }
+        return;
+    }
+    const __half zero = __float2half_rn(0.0f);
+#pragma unroll
+    for (int i = 0; i < WORDS; ++i) {
+        int at = start + 2 * i;
+        __half low = present && at < k ? row[at] : zero;
+        __half high = present && at + 1 < k ? row[at + 1] : zero;
+        r[i] = half2_to_bits(__halves2half2(low, high));
+    }
+}
+
+// grid (ceil(row_tiles / 2), ceil(tokens / (8 * TOKEN_TILES))), block 256.
+template <typename Format, int TOKEN_TILES, typename OutT>
+__device__ void tile_gemv(const uint4* tiles, const void* params, int group, const __half* x, OutT* out, int rows, int k,
+                          int tokens, long ldc, int accumulate, int x_vectorized) {
+    constexpr int TOKENS = 8 * TOKEN_TILES;
+    constexpr int RUN = Format::CHUNK_K / 4;
+    __shared__ float partial[QTILE_WARPS][QTILE_TILES_PER_BLOCK * QTILE_ROWS][TOKENS + 1];
+    int lane = threadIdx.x & 31;
+    int warp = threadIdx.x >> 5;
+    int row_tiles = (rows + QTILE_ROWS - 1) / QTILE_ROWS;
+    int padded_rows = row_tiles * QTILE_ROWS;
+    int chunks = (k + Format::CHUNK_K - 1) / Format::CHUNK_K;
+    int first_tile = blockIdx.x * QTILE_TILES_PER_BLOCK;
+    int token0 = blockIdx.y * TOKENS;
+    int run = (lane & 3) * RUN;
+
+    const __half* x_rows[TOKEN_TILES];
+    bool has_token[TOKEN_TILES];
+#pragma unroll
+    for (int nt = 0; nt < TOKEN_TILES; ++nt) {
+        int t = token0 + nt * 8 + (lane >> 2);
+        has_token[nt] = t < tokens;
+        x_rows[nt] = x + static_cast<long>(has_token[nt] ? t : 0) * k;
+    }
+    float acc[QTILE_TILES_PER_BLOCK][TOKEN_TILES][4];
+#pragma unroll
+    for (int i = 0; i < QTILE_TILES_PER_BLOCK; ++i)
+#pragma unroll
+        for (int nt = 0; nt < TOKEN_TILES; ++nt)
+#pragma unroll
+            for (int c = 0; c < 4; ++c) acc[i][nt][c] = 0.0f;
+
+    for (int chunk = warp; chunk < chunks; chunk += QTILE_WARPS) {
+        uint4 w[QTILE_TILES_PER_BLOCK];
+        typename Format::Params p[QTILE_TILES_PER_BLOCK];
+#pragma unroll
+        for (int i = 0; i < QTILE_TILES_PER_BLOCK; ++i) {
+            int tile = first_tile + i;
+            if (tile < row_tiles) {
+                w[i] = __ldg(tiles + (static_cast<long>(tile) * chunks + chunk) * 32 + lane);
+                p[i] = Format::load(params, group, padded_rows, chunk, lane, tile * QTILE_ROWS);
+            }
+        }
+        uint32_t xr[TOKEN_TILES][RUN / 2];
+#pragma unroll
+        for (int nt = 0; nt < TOKEN_TILES; ++nt) {
+            load_activation_run<RUN / 2>(xr[nt], x_rows[nt], chunk * Format::CHUNK_K + run, k, has_token[nt], x_vectorized);
+        }
+#pragma unroll
+        for (int s = 0; s < Format::STEPS; ++s) {
+#pragma unroll
+            for (int i = 0; i < QTILE_TILES_PER_BLOCK; ++i) {
+                if (first_tile + i >= row_tiles) continue;
+                uint32_t a[4];
+                Format::dequant(w[i], s, p[i], a);
+#pragma unroll
+                for (int nt = 0; nt < TOKEN_TILES; ++nt) {
+                    Mma<__half>::run(acc[i][nt], a, xr[nt][2 * s], xr[nt][2 * s + 1]);
+                }
+            }
+        }
+    }
+
+#pragma unroll
+    for (int i = 0; i < QTILE_TILES_PER_BLOCK; ++i)
+#pragma unroll
+        for (int nt = 0; nt < TOKEN_TILES; ++nt)
+#pragma unroll
+            for (int c = 0; c < 4; ++c) {
+                int row = i * QTILE_ROWS + (lane >> 2) + (c >= 2 ? 8 : 0);
+                int token = nt * 8 + (lane & 3) * 2 + (c & 1);
+                partial[warp][row][token] = acc[i][nt][c];
+            }
+    __syncthreads();
+    for (int idx = threadIdx.x; idx < QTILE_TILES_PER_BLOCK * QTILE_ROWS * TOKENS; idx += QTILE_THREADS) {
+        int local_row = idx / TOKENS;
+        int local_token = idx % TOKENS;
+        int row = first_tile * QTILE_ROWS + local_row;
+        int t = token0 + local_token;
+        if (row >= rows || t >= tokens) continue;
+        float sum = 0.0f;
+#pragma unroll
+        for (int wi = 0; wi < QTILE_WARPS; ++wi) sum += partial[wi][local_row][local_token];
+        store_out(out, static_cast<long>(t) * ldc + row, sum * Format::row_scale(params, row), accumulate != 0);
+    }
+}
+
+constexpr int GGUF_WARPS = 8;
+constexpr int GGUF_TOKENS = 16;
+
+// grid (ceil(rows / 8), ceil(tokens / 16)), block 256; k % 32 == 0, x 16-byte aligned.
+template <bool Q4, typename OutT>
+__device__ void gguf_gemv(const uint8_t* w, const __half* x, OutT* out, int rows, int k, int tokens, long ldc, int accumulate) {
+    constexpr int BLOCK_BYTES = Q4 ? 18 : 34;
+    int lane = threadIdx.x & 31;
+    int row = blockIdx.x * GGUF_WARPS + (threadIdx.x >> 5);
+    if (row >= rows) return;
+    int token0 = blockIdx.y * GGUF_TOKENS;
+    int count = min(GGUF_TOKENS, tokens - token0);
+    int blocks_per_row = k / 32;
+    const uint8_t* w_row = w + static_cast<long>(row) * blocks_per_row * BLOCK_BYTES;
+    float acc[GGUF_TOKENS];
+#pragma unroll
+    for (int t = 0; t < GGUF_TOKENS; ++t) acc[t] = 0.0f;
+
+    for (int b = lane; b < blocks_per_row; b += 32) {
+        const uint16_t* block = reinterpret_cast<const uint16_t*>(w_row + static_cast<long>(b) * BLOCK_BYTES);
+        float d = __half2float(__ushort_as_half(__ldg(block)));
+        float v[32];
+        if (Q4) {
+            // Element j < 16 in the low nibble of byte j, element j + 16 in its high nibble; value (q - 8) * d.
+#pragma unroll
+            for (int i = 0; i < 8; ++i) {
+                uint32_t u = __ldg(block + 1 + i);
+                uint32_t b0 = u & 0xFF;
+                uint32_t b1 = u >> 8;
+                v[2 * i] = static_cast<float>(static_cast<int>(b0 & 15) - 8) * d;
+                v[2 * i + 16] = static_cast<float>(static_cast<int>(b0 >> 4) - 8) * d;
+                v[2 * i + 1] = static_cast<float>(static_cast<int>(b1 & 15) - 8) * d;
+                v[2 * i + 17] = static_cast<float>(static_cast<int>(b1 >> 4) - 8) * d;
+            }
+        } else {
+#pragma unroll
+            for (int i = 0; i < 16; ++i) {
+                uint32_t u = __ldg(block + 1 + i);
+                v[2 * i] = static_cast<float>(static_cast<int8_t>(u & 0xFF)) * d;
+                v[2 * i + 1] = static_cast<float>(static_cast<int8_t>(u >> 8)) * d;
+            }
+        }
+#pragma unroll
+        for (int t = 0; t < GGUF_TOKENS; ++t) {
+            if (t >= count) break;
+            const uint4* xs = reinterpret_cast<const uint4*>(x + static_cast<long>(token0 + t) * k + b * 32);
+            float sum = 0.0f;
+#pragma unroll
+            for (int q = 0; q < 4; ++q) {
+                uint4 raw = __ldg(xs + q);
+                uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+                for (int e = 0; e < 4; ++e) {
+                    float2 f = __half22float2(bits_to_half2(words[e]));
+                    sum += v[8 * q + 2 * e] * f.x + v[8 * q + 2 * e + 1] * f.y;
+                }
+            }
+            acc[t] += sum;
+        }
+    }
+#pragma unroll
+    for (int t = 0; t < GGUF_TOKENS; ++t) {
+        if (t >= count) break;
+        float sum = warp_sum(acc[t]);
+        if (lane == 0) store_out(out, static_cast<long>(token0 + t) * ldc + row, sum, accumulate != 0);
+    }
+}
+
+}  // namespace flashj
+
+#define FLASHJ_TILE_GEMV(NAME, FORMAT, TOKEN_TILES, OUT_SUFFIX, OutT)                                                   \
+    extern "C" __global__ void __launch_bounds__(flashj::QTILE_THREADS) NAME##_f16_##OUT_SUFFIX(                        \
+        const uint4* tiles, const void* params, int group, const __half* x, OutT* out, int rows, int k, int tokens,     \
+        long ldc, int accumulate, int x_vectorized) {                                                                    \
+        flashj::tile_gemv<FORMAT, TOKEN_TILES, OutT>(tiles, params, group, x, out, rows, k, tokens, ldc, accumulate,   \
+                                                     x_vectorized);                                                      \
+    }
+
+#define FLASHJ_GGUF_GEMV(NAME, Q4, OUT_SUFFIX, OutT)                                                                   \
+    extern "C" __global__ void __launch_bounds__(flashj::GGUF_WARPS * 32) NAME##_f16_##OUT_SUFFIX(                      \
+        const uint8_t* w, const __half* x, OutT* out, int rows, int k, int tokens, long ldc, int accumulate) {          \
+        flashj::gguf_gemv<Q4, OutT>(w, x, out, rows, k, tokens, ldc, accumulate);                                      \
+    }
+
+#define FLASHJ_QUANT_GEMV_OUT(OUT_SUFFIX, OutT)                                  \
+    FLASHJ_TILE_GEMV(int4_gemv_t8, flashj::Int4Tiles, 1, OUT_SUFFIX, OutT)       \
+    FLASHJ_TILE_GEMV(int4_gemv_t16, flashj::Int4Tiles, 2, OUT_SUFFIX, OutT)      \
+    FLASHJ_TILE_GEMV(fp8_gemv_t8, flashj::Fp8Tiles, 1, OUT_SUFFIX, OutT)         \
+    FLASHJ_TILE_GEMV(fp8_gemv_t16, flashj::Fp8Tiles, 2, OUT_SUFFIX, OutT)        \
+    FLASHJ_GGUF_GEMV(q8_0_gemv, false, OUT_SUFFIX, OutT)                         \
+    FLASHJ_GGUF_GEMV(q4_0_gemv, true, OUT_SUFFIX, OutT)
+
+FLASHJ_QUANT_GEMV_OUT(f16, __half)
+FLASHJ_QUANT_GEMV_OUT(f32, float)
