@@ -4,6 +4,7 @@ import dev.flashj.FlashjException;
 import dev.flashj.cuda.kernels.CudaStorage;
 import dev.flashj.cuda.kernels.DeviceMatrix;
 import dev.flashj.cuda.kernels.DeviceWeight;
+import dev.flashj.cuda.kernels.QuantizedMatrix;
 import dev.flashj.cuda.runtime.CudaContext;
 import dev.flashj.cuda.runtime.CudaDevice;
 import dev.flashj.cuda.runtime.CudaStream;
@@ -26,6 +27,8 @@ final class CudaWeights implements AutoCloseable {
     final DeviceWeight output;
     final List<LayerWeights> layers;
     final long deviceBytes;
+    /** Matrices the kernels read in their quantized form (the rest are 16-bit). */
+    final int quantizedMatrices;
     private final List<DeviceBuffer> buffers;
 
     private CudaWeights(CudaStorage storage, DeviceMatrix tokenEmbedding, DeviceBuffer outputNorm, DeviceWeight output,
@@ -37,6 +40,13 @@ final class CudaWeights implements AutoCloseable {
         this.layers = layers;
         this.deviceBytes = deviceBytes;
         this.buffers = buffers;
+        int quantized = output instanceof QuantizedMatrix ? 1 : 0;
+        for (LayerWeights l : layers) {
+            for (DeviceWeight w : List.of(l.query(), l.key(), l.value(), l.attentionOutput(), l.gate(), l.up(), l.down())) {
+                quantized += w instanceof QuantizedMatrix ? 1 : 0;
+            }
+        }
+        this.quantizedMatrices = quantized;
     }
 
     /**
