@@ -106,12 +106,39 @@ __device__ __forceinline__ void load_activation_run(uint32_t (&r)[WORDS], const 
     }
 }
 
+// What one lane reads for one chunk: its 16 weight bytes and params per row tile, its activation runs.
+template <typename Format, int TOKEN_TILES>
+struct TileChunk {
+    static constexpr int RUN = Format::CHUNK_K / 4;
+    uint4 w[QTILE_TILES_PER_BLOCK];
+    typename Format::Params p[QTILE_TILES_PER_BLOCK];
+    uint32_t x[TOKEN_TILES][RUN / 2];
+
+    __device__ __forceinline__ void load(const uint4* tiles, const void* params, int group,
+                                         const __half* const (&x_rows)[TOKEN_TILES], const bool (&has_token)[TOKEN_TILES],
+                                         int k, int x_vectorized, int chunks, int padded_rows, int row_tiles, int first_tile,
+                                         int chunk, int lane) {
+#pragma unroll
+        for (int i = 0; i < QTILE_TILES_PER_BLOCK; ++i) {
+            int tile = first_tile + i;
+            if (tile < row_tiles) {
+                w[i] = __ldg(tiles + (static_cast<long>(tile) * chunks + chunk) * 32 + lane);
+                p[i] = Format::load(params, group, padded_rows, chunk, lane, tile * QTILE_ROWS);
+            }
+        }
+#pragma unroll
+        for (int nt = 0; nt < TOKEN_TILES; ++nt) {
+            load_activation_run<RUN / 2>(x[nt], x_rows[nt], chunk * Format::CHUNK_K + (lane & 3) * RUN, k, has_token[nt],
+                                         x_vectorized);
+        }
+    }
+};
+
 // grid (ceil(row_tiles / 2), ceil(tokens / (8 * TOKEN_TILES))), block 256.
 template <typename Format, int TOKEN_TILES, typename OutT>
 __device__ void tile_gemv(const uint4* tiles, const void* params, int group, const __half* x, OutT* out, int rows, int k,
                           int tokens, long ldc, int accumulate, int x_vectorized) {
     constexpr int TOKENS = 8 * TOKEN_TILES;
-    constexpr int RUN = Format::CHUNK_K / 4;
     __shared__ float partial[QTILE_WARPS][QTILE_TILES_PER_BLOCK * QTILE_ROWS][TOKENS + 1];
     int lane = threadIdx.x & 31;
     int warp = threadIdx.x >> 5;
@@ -120,7 +147,6 @@ __device__ void tile_gemv(const uint4* tiles, const void* params, int group, con
     int chunks = (k + Format::CHUNK_K - 1) / Format::CHUNK_K;
     int first_tile = blockIdx.x * QTILE_TILES_PER_BLOCK;
     int token0 = blockIdx.y * TOKENS;
-    int run = (lane & 3) * RUN;
 
     const __half* x_rows[TOKEN_TILES];
     bool has_token[TOKEN_TILES];
@@ -138,21 +164,19 @@ __device__ void tile_gemv(const uint4* tiles, const void* params, int group, con
 #pragma unroll
             for (int c = 0; c < 4; ++c) acc[i][nt][c] = 0.0f;
 
+    // Register double buffering: the next chunk's weights, params and activations are in flight while this
+    // chunk's mma run, so each lane keeps two chunks of loads outstanding.
+    TileChunk<Format, TOKEN_TILES> current;
+    if (warp < chunks) {
+        current.load(tiles, params, group, x_rows, has_token, k, x_vectorized, chunks, padded_rows, row_tiles, first_tile,
+                     warp, lane);
+    }
     for (int chunk = warp; chunk < chunks; chunk += QTILE_WARPS) {
-        uint4 w[QTILE_TILES_PER_BLOCK];
-        typename Format::Params p[QTILE_TILES_PER_BLOCK];
-#pragma unroll
-        for (int i = 0; i < QTILE_TILES_PER_BLOCK; ++i) {
-            int tile = first_tile + i;
-            if (tile < row_tiles) {
-                w[i] = __ldg(tiles + (static_cast<long>(tile) * chunks + chunk) * 32 + lane);
-                p[i] = Format::load(params, group, padded_rows, chunk, lane, tile * QTILE_ROWS);
-            }
-        }
-        uint32_t xr[TOKEN_TILES][RUN / 2];
-#pragma unroll
-        for (int nt = 0; nt < TOKEN_TILES; ++nt) {
-            load_activation_run<RUN / 2>(xr[nt], x_rows[nt], chunk * Format::CHUNK_K + run, k, has_token[nt], x_vectorized);
+        TileChunk<Format, TOKEN_TILES> next;
+        bool more = chunk + QTILE_WARPS < chunks;
+        if (more) {
+            next.load(tiles, params, group, x_rows, has_token, k, x_vectorized, chunks, padded_rows, row_tiles, first_tile,
+                      chunk + QTILE_WARPS, lane);
         }
 #pragma unroll
         for (int s = 0; s < Format::STEPS; ++s) {
@@ -160,13 +184,14 @@ __device__ void tile_gemv(const uint4* tiles, const void* params, int group, con
             for (int i = 0; i < QTILE_TILES_PER_BLOCK; ++i) {
                 if (first_tile + i >= row_tiles) continue;
                 uint32_t a[4];
-                Format::dequant(w[i], s, p[i], a);
+                Format::dequant(current.w[i], s, current.p[i], a);
 #pragma unroll
                 for (int nt = 0; nt < TOKEN_TILES; ++nt) {
-                    Mma<__half>::run(acc[i][nt], a, xr[nt][2 * s], xr[nt][2 * s + 1]);
+                    Mma<__half>::run(acc[i][nt], a, current.x[nt][2 * s], current.x[nt][2 * s + 1]);
                 }
             }
         }
+        if (more) current = next;
     }
 
 #pragma unroll
