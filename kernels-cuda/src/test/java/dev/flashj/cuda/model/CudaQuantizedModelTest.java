@@ -8,21 +8,31 @@ import dev.flashj.model.ModelFile;
 import dev.flashj.model.ModelLoader;
 import dev.flashj.model.ModelSession;
 import dev.flashj.model.cpu.CpuLlamaModel;
+import dev.flashj.quant.GgufConverter;
+import dev.flashj.quant.QuantType;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.file.Path;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * stories260K with Q8_0/Q4_0 matrices, kept quantized on the GPU (in-place GGUF kernels): greedy ids from BOS
- * equal the CPU backend's for 16 tokens, token by token and after a batched prefill. Skips without a GPU.
+ * stories260K with quantized matrices kept quantized on the GPU: the Q8_0/Q4_0 mixes (in-place GGUF kernels) and
+ * the model converted to FlashJ INT4 g32 and FP8 (tile kernels). Greedy ids from BOS equal the CPU backend's for 16
+ * tokens, token by token, and a batched prefill of those ids predicts the same last one. Skips without a GPU.
  */
 class CudaQuantizedModelTest {
     private static final int STEPS = 16;
+
+    @TempDir
+    static Path converted;
 
     @BeforeAll
     static void requireGpu() {
@@ -31,28 +41,41 @@ class CudaQuantizedModelTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"derived/stories260K-Q8_0mix.gguf", "derived/stories260K-Q4_0mix.gguf"})
-    void greedyIdsEqualCpu(String model) {
+    void ggufGreedyIdsEqualCpu(String model) {
+        compareWithCpu(TestData.require(model));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = QuantType.class, names = {"INT4_G32", "FP8"})
+    void flashjFormatsGreedyIdsEqualCpu(QuantType type) {
+        Path out = converted.resolve("stories260K-" + type.cliName() + ".gguf");
+        try (ModelFile in = ModelLoader.open(TestData.require("stories260K.gguf"), Optional.empty())) {
+            GgufConverter.convert(in, type, out, (done, total, name) -> { });
+        }
+        compareWithCpu(out);
+    }
+
+    private static void compareWithCpu(Path model) {
         int[] bos = {1};
         int[] cpuIds;
         try (CpuThreads threads = new CpuThreads(2);
-             CpuLlamaModel cpu = CpuLlamaModel.load(ModelLoader.open(TestData.require(model), Optional.empty()), threads);
+             CpuLlamaModel cpu = CpuLlamaModel.load(ModelLoader.open(model, Optional.empty()), threads);
              ModelSession s = cpu.newSession(STEPS + 1)) {
             cpuIds = CudaLlamaModelTest.greedy(s, bos, STEPS);
         }
-        try (ModelFile file = ModelLoader.open(TestData.require(model), Optional.empty());
+        try (ModelFile file = ModelLoader.open(model, Optional.empty());
              CudaLlamaModel gpu = CudaLlamaModel.load(file, new CudaDeviceSelector(0));
-             ModelSession s = gpu.newSession(2 * STEPS + 1)) {
+             ModelSession s = gpu.newSession(STEPS + 1)) {
             String description = gpu.deviceDescription();
-            System.out.println(model + " on " + description);
+            System.out.println(model.getFileName() + " on " + description);
             assertTrue(description.contains("kept quantized"), description);
             assertArrayEquals(cpuIds, CudaLlamaModelTest.greedy(s, bos, STEPS), model + " token by token");
-            // The same ids fed back as one prompt: the prefill path (blocks of 16 tokens) predicts the last one.
+            // The same ids fed back as one prompt: the multi-token path predicts the last one.
             s.truncate(0);
             int[] prompt = new int[STEPS];
             prompt[0] = 1;
             System.arraycopy(cpuIds, 0, prompt, 1, STEPS - 1);
-            float[] logits = s.feed(prompt, 0, prompt.length);
-            assertTrue(CudaLlamaModelTest.argmax(logits) == cpuIds[STEPS - 1], model + " batched prefill's next id");
+            assertEquals(cpuIds[STEPS - 1], CudaLlamaModelTest.argmax(s.feed(prompt, 0, prompt.length)), model + " batched prefill");
         }
     }
 }
