@@ -18,8 +18,8 @@
 //   Padding rows and k hold code 0 and, for INT4, scale = offset = 0; padded k meets x = 0.
 // Each block: 8 warps share 2 row tiles (32 rows) and split the chunks; partial sums meet in shared memory.
 //
-// GGUF kernels (Q8_0, Q4_0) read the file's 32-element blocks in place (34 / 18 bytes, 2-byte aligned):
-// one warp per row, one block per lane at a time, fp32 arithmetic, up to 16 tokens per pass.
+// GGUF kernels (Q8_0, Q4_0, Q4_K, Q6_K) read the file's blocks in place: one warp per row, one 32-element unit
+// (a Q8_0/Q4_0 block, a K-quant sub-block) per lane at a time, fp32 arithmetic, up to 16 tokens per pass.
 #include "quant_common.cuh"
 
 namespace flashj {
@@ -221,49 +221,141 @@ __device__ void tile_gemv(const uint4* tiles, const void* params, int group, con
 constexpr int GGUF_WARPS = 8;
 constexpr int GGUF_TOKENS = 16;
 
-// grid (ceil(rows / 8), ceil(tokens / 16)), block 256; k % 32 == 0, x 16-byte aligned.
-template <bool Q4, typename OutT>
+__device__ __forceinline__ float half_at(const uint16_t* p) {
+    return __half2float(__ushort_as_half(__ldg(p)));
+}
+
+// Each format decodes one 32-element unit (unit u of a row: elements 32u .. 32u + 31) into fp32, in place from
+// the GGUF blocks (BLOCK_ELEMENTS elements in BLOCK_BYTES bytes; a row's blocks are contiguous).
+struct GgufQ8_0 {
+    static constexpr int BLOCK_ELEMENTS = 32;
+    static constexpr int BLOCK_BYTES = 34;  // f16 d, 32 x int8; value q * d
+    static __device__ __forceinline__ void unit(const uint8_t* row, int u, float (&v)[32]) {
+        const uint16_t* block = reinterpret_cast<const uint16_t*>(row + static_cast<long>(u) * BLOCK_BYTES);
+        float d = half_at(block);
+#pragma unroll
+        for (int i = 0; i < 16; ++i) {
+            uint32_t pair = __ldg(block + 1 + i);
+            v[2 * i] = static_cast<float>(static_cast<int8_t>(pair & 0xFF)) * d;
+            v[2 * i + 1] = static_cast<float>(static_cast<int8_t>(pair >> 8)) * d;
+        }
+    }
+};
+
+struct GgufQ4_0 {
+    static constexpr int BLOCK_ELEMENTS = 32;
+    static constexpr int BLOCK_BYTES = 18;  // f16 d, 16 bytes: element j < 16 low nibble of byte j, j + 16 high; (q - 8) * d
+    static __device__ __forceinline__ void unit(const uint8_t* row, int u, float (&v)[32]) {
+        const uint16_t* block = reinterpret_cast<const uint16_t*>(row + static_cast<long>(u) * BLOCK_BYTES);
+        float d = half_at(block);
+#pragma unroll
+        for (int i = 0; i < 8; ++i) {
+            uint32_t pair = __ldg(block + 1 + i);
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+                uint32_t b = (pair >> (8 * h)) & 0xFF;
+                v[2 * i + h] = static_cast<float>(static_cast<int>(b & 15) - 8) * d;
+                v[2 * i + h + 16] = static_cast<float>(static_cast<int>(b >> 4) - 8) * d;
+            }
+        }
+    }
+};
+
+// Q4_K super-block (144 bytes, 16-byte aligned when the row is): f16 d, f16 dmin, 12 bytes of 6-bit scales and
+// mins for the 8 sub-blocks of 32, 128 bytes of nibbles (sub-block s: low (s even) or high nibbles of bytes
+// 32 (s / 2) ..); value d * scale_s * q - dmin * min_s.
+struct GgufQ4_K {
+    static constexpr int BLOCK_ELEMENTS = 256;
+    static constexpr int BLOCK_BYTES = 144;
+    static __device__ __forceinline__ void unit(const uint8_t* row, int u, float (&v)[32]) {
+        const uint8_t* block = row + static_cast<long>(u / 8) * BLOCK_BYTES;
+        int sub = u % 8;
+        const uint16_t* halves = reinterpret_cast<const uint16_t*>(block);
+        float d = half_at(halves);
+        float dmin = half_at(halves + 1);
+        const uint8_t* sc = block + 4;
+        int scale;
+        int min;
+        if (sub < 4) {
+            scale = __ldg(sc + sub) & 63;
+            min = __ldg(sc + sub + 4) & 63;
+        } else {
+            scale = (__ldg(sc + sub + 4) & 0xF) | ((__ldg(sc + sub - 4) >> 6) << 4);
+            min = (__ldg(sc + sub + 4) >> 4) | ((__ldg(sc + sub) >> 6) << 4);
+        }
+        float ds = d * static_cast<float>(scale);
+        float dm = dmin * static_cast<float>(min);
+        const uint4* qs = reinterpret_cast<const uint4*>(block + 16 + 32 * (sub / 2));
+        int shift = (sub & 1) * 4;
+#pragma unroll
+        for (int q = 0; q < 2; ++q) {
+            uint4 raw = __ldg(qs + q);
+            uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+            for (int w = 0; w < 4; ++w)
+#pragma unroll
+                for (int b = 0; b < 4; ++b) {
+                    uint32_t code = (words[w] >> (8 * b + shift)) & 0xF;
+                    v[16 * q + 4 * w + b] = ds * static_cast<float>(code) - dm;
+                }
+        }
+    }
+};
+
+// Q6_K super-block (210 bytes, 2-byte aligned): ql[128] low 4 bits, qh[64] high 2 bits, int8 scales[16] (one per
+// 16 elements), f16 d; element e = 128 h + 32 g + l: nibble g / 2 of ql[64 h + 32 (g % 2) + l], bits 2 g of
+// qh[32 h + l]; value d * scale * (q - 32).
+struct GgufQ6_K {
+    static constexpr int BLOCK_ELEMENTS = 256;
+    static constexpr int BLOCK_BYTES = 210;
+    static __device__ __forceinline__ void unit(const uint8_t* row, int u, float (&v)[32]) {
+        const uint8_t* block = row + static_cast<long>(u / 8) * BLOCK_BYTES;
+        int h = (u % 8) / 4;
+        int g = u % 4;
+        float d = half_at(reinterpret_cast<const uint16_t*>(block + 208));
+        uint32_t scales = __ldg(reinterpret_cast<const uint16_t*>(block + 192 + 2 * (u % 8)));
+        float d0 = d * static_cast<float>(static_cast<int8_t>(scales & 0xFF));
+        float d1 = d * static_cast<float>(static_cast<int8_t>(scales >> 8));
+        const uint16_t* ql = reinterpret_cast<const uint16_t*>(block + 64 * h + 32 * (g % 2));
+        const uint16_t* qh = reinterpret_cast<const uint16_t*>(block + 128 + 32 * h);
+        int low_shift = (g / 2) * 4;
+#pragma unroll
+        for (int i = 0; i < 16; ++i) {
+            uint32_t lows = __ldg(ql + i);
+            uint32_t highs = __ldg(qh + i);
+#pragma unroll
+            for (int b = 0; b < 2; ++b) {
+                int l = 2 * i + b;
+                int low = static_cast<int>((lows >> (8 * b + low_shift)) & 0xF);
+                int high = static_cast<int>((highs >> (8 * b + 2 * g)) & 3);
+                v[l] = (l < 16 ? d0 : d1) * static_cast<float>((low | (high << 4)) - 32);
+            }
+        }
+    }
+};
+
+// grid (ceil(rows / 8), ceil(tokens / 16)), block 256; k a multiple of the block, x 16-byte aligned.
+// One warp per row; lane i takes the row's 32-element units i, i + 32, ...
+template <typename Format, typename OutT>
 __device__ void gguf_gemv(const uint8_t* w, const __half* x, OutT* out, int rows, int k, int tokens, long ldc, int accumulate) {
-    constexpr int BLOCK_BYTES = Q4 ? 18 : 34;
     int lane = threadIdx.x & 31;
     int row = blockIdx.x * GGUF_WARPS + (threadIdx.x >> 5);
     if (row >= rows) return;
     int token0 = blockIdx.y * GGUF_TOKENS;
     int count = min(GGUF_TOKENS, tokens - token0);
-    int blocks_per_row = k / 32;
-    const uint8_t* w_row = w + static_cast<long>(row) * blocks_per_row * BLOCK_BYTES;
+    int units = k / 32;
+    const uint8_t* w_row = w + static_cast<long>(row) * (k / Format::BLOCK_ELEMENTS) * Format::BLOCK_BYTES;
     float acc[GGUF_TOKENS];
 #pragma unroll
     for (int t = 0; t < GGUF_TOKENS; ++t) acc[t] = 0.0f;
 
-    for (int b = lane; b < blocks_per_row; b += 32) {
-        const uint16_t* block = reinterpret_cast<const uint16_t*>(w_row + static_cast<long>(b) * BLOCK_BYTES);
-        float d = __half2float(__ushort_as_half(__ldg(block)));
+    for (int u = lane; u < units; u += 32) {
         float v[32];
-        if (Q4) {
-            // Element j < 16 in the low nibble of byte j, element j + 16 in its high nibble; value (q - 8) * d.
-#pragma unroll
-            for (int i = 0; i < 8; ++i) {
-                uint32_t u = __ldg(block + 1 + i);
-                uint32_t b0 = u & 0xFF;
-                uint32_t b1 = u >> 8;
-                v[2 * i] = static_cast<float>(static_cast<int>(b0 & 15) - 8) * d;
-                v[2 * i + 16] = static_cast<float>(static_cast<int>(b0 >> 4) - 8) * d;
-                v[2 * i + 1] = static_cast<float>(static_cast<int>(b1 & 15) - 8) * d;
-                v[2 * i + 17] = static_cast<float>(static_cast<int>(b1 >> 4) - 8) * d;
-            }
-        } else {
-#pragma unroll
-            for (int i = 0; i < 16; ++i) {
-                uint32_t u = __ldg(block + 1 + i);
-                v[2 * i] = static_cast<float>(static_cast<int8_t>(u & 0xFF)) * d;
-                v[2 * i + 1] = static_cast<float>(static_cast<int8_t>(u >> 8)) * d;
-            }
-        }
+        Format::unit(w_row, u, v);
 #pragma unroll
         for (int t = 0; t < GGUF_TOKENS; ++t) {
             if (t >= count) break;
-            const uint4* xs = reinterpret_cast<const uint4*>(x + static_cast<long>(token0 + t) * k + b * 32);
+            const uint4* xs = reinterpret_cast<const uint4*>(x + static_cast<long>(token0 + t) * k + u * 32);
             float sum = 0.0f;
 #pragma unroll
             for (int q = 0; q < 4; ++q) {
@@ -296,10 +388,10 @@ __device__ void gguf_gemv(const uint8_t* w, const __half* x, OutT* out, int rows
                                                      x_vectorized);                                                      \
     }
 
-#define FLASHJ_GGUF_GEMV(NAME, Q4, OUT_SUFFIX, OutT)                                                                   \
+#define FLASHJ_GGUF_GEMV(NAME, FORMAT, OUT_SUFFIX, OutT)                                                                   \
     extern "C" __global__ void __launch_bounds__(flashj::GGUF_WARPS * 32) NAME##_f16_##OUT_SUFFIX(                      \
         const uint8_t* w, const __half* x, OutT* out, int rows, int k, int tokens, long ldc, int accumulate) {          \
-        flashj::gguf_gemv<Q4, OutT>(w, x, out, rows, k, tokens, ldc, accumulate);                                      \
+        flashj::gguf_gemv<FORMAT, OutT>(w, x, out, rows, k, tokens, ldc, accumulate);                                      \
     }
 
 #define FLASHJ_QUANT_GEMV_OUT(OUT_SUFFIX, OutT)                                  \
@@ -307,8 +399,10 @@ __device__ void gguf_gemv(const uint8_t* w, const __half* x, OutT* out, int rows
     FLASHJ_TILE_GEMV(int4_gemv_t16, flashj::Int4Tiles, 2, OUT_SUFFIX, OutT)      \
     FLASHJ_TILE_GEMV(fp8_gemv_t8, flashj::Fp8Tiles, 1, OUT_SUFFIX, OutT)         \
     FLASHJ_TILE_GEMV(fp8_gemv_t16, flashj::Fp8Tiles, 2, OUT_SUFFIX, OutT)        \
-    FLASHJ_GGUF_GEMV(q8_0_gemv, false, OUT_SUFFIX, OutT)                         \
-    FLASHJ_GGUF_GEMV(q4_0_gemv, true, OUT_SUFFIX, OutT)
+    FLASHJ_GGUF_GEMV(q8_0_gemv, flashj::GgufQ8_0, OUT_SUFFIX, OutT)              \
+    FLASHJ_GGUF_GEMV(q4_0_gemv, flashj::GgufQ4_0, OUT_SUFFIX, OutT)              \
+    FLASHJ_GGUF_GEMV(q4_k_gemv, flashj::GgufQ4_K, OUT_SUFFIX, OutT)              \
+    FLASHJ_GGUF_GEMV(q6_k_gemv, flashj::GgufQ6_K, OUT_SUFFIX, OutT)
 
 FLASHJ_QUANT_GEMV_OUT(f16, __half)
 FLASHJ_QUANT_GEMV_OUT(f32, float)

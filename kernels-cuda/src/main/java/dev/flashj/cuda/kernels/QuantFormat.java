@@ -10,6 +10,10 @@ public enum QuantFormat {
     Q8_0(TensorType.Q8_0, "q8_0_gemv", 32),
     /** GGUF blocks of 32: f16 scale, 16 bytes of nibbles (value (q - 8) * scale); read in place. */
     Q4_0(TensorType.Q4_0, "q4_0_gemv", 32),
+    /** GGUF super-blocks of 256: f16 d and dmin, 6-bit scales and mins per 32, nibbles; read in place. */
+    Q4_K(TensorType.Q4_K, "q4_k_gemv", 256),
+    /** GGUF super-blocks of 256: 4 + 2 bit codes, int8 scales per 16, f16 d; read in place. */
+    Q6_K(TensorType.Q6_K, "q6_k_gemv", 256),
     /** FlashJ W4A16, groups of 128, repacked into the INT4 tile layout. */
     INT4_G128(TensorType.INT4_G128, "int4_gemv", 128),
     /** FlashJ W4A16, groups of 32, repacked into the INT4 tile layout. */
@@ -52,7 +56,7 @@ public enum QuantFormat {
 
     /** Whether the file's bytes go to the GPU unchanged (GGUF blocks) rather than repacked. */
     public boolean inPlace() {
-        return this == Q8_0 || this == Q4_0;
+        return this == Q8_0 || this == Q4_0 || this == Q4_K || this == Q6_K;
     }
 
     /** Whether the kernel is a tile kernel that takes up to 8 or 16 tokens per block ("_t8" / "_t16"). */

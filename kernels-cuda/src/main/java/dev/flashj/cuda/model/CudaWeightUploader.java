@@ -29,7 +29,7 @@ import java.util.Optional;
  * model's 16-bit type: copied straight from the mapping when the file already holds that type,
  * otherwise decoded on the host (F32, the other 16-bit type, quantized blocks via {@link Dequantizer})
  * and converted, a chunk of whole rows at a time through pinned staging memory. Vectors (norms,
- * biases) are fp32. With fp16 activations, Q8_0/Q4_0/INT4/FP8 matrices other than the token embedding stay
+ * biases) are fp32. With fp16 activations, Q8_0/Q4_0/Q4_K/Q6_K/INT4/FP8 matrices other than the token embedding stay
  * quantized ({@link #weight}): GGUF blocks are copied as they are, FlashJ INT4 and FP8 repacked into the
  * kernels' tile layouts on the host.
  */
@@ -100,7 +100,7 @@ final class CudaWeightUploader implements AutoCloseable {
         }
         try (Arena arena = Arena.ofConfined()) {
             switch (format) {
-                case Q8_0, Q4_0 -> {
+                case Q8_0, Q4_0, Q4_K, Q6_K -> {
                     DeviceBuffer data = create(expected, t.name());
                     upload(data, t.data(), arena);
                     return new QuantizedMatrix(format, data, null, rows, cols);

@@ -24,7 +24,7 @@ import java.util.Random;
 /**
  * Times the quantized-weight kernels against FlashJ's fp16 path on the issue #8 shapes, measured in the same
  * run and interleaved (reference, quantized, reference, quantized, ...; medians of 20 launches after 3 warm-ups,
- * CUDA events): W4A16 (INT4 g128 and g32), FP8 and GGUF Q8_0/Q4_0 GEMV for 1-16 tokens on 4096 x 14336 and
+ * CUDA events): W4A16 (INT4 g128 and g32), FP8 and GGUF Q8_0/Q4_0/Q4_K/Q6_K GEMV for 1-16 tokens on 4096 x 14336 and
  * 14336 x 4096, and the W8A8 FP8 GEMM at 8192^3 and 512 x 14336 x 4096 (activation quantization included). Weights are
  * filled with bounded random bytes: speed does not depend on their values. Prints
  * "flashj | kernel | shape | ms | rate | x fp16" lines; run on the GPU machine by scripts/gpu-check.sh, not a test.
@@ -80,7 +80,7 @@ public final class CudaQuantBench {
 
     private QuantizedMatrix quantized(QuantFormat format, int rows, int cols) {
         return switch (format) {
-            case Q8_0, Q4_0 -> new QuantizedMatrix(format, pattern(format.type().matrixBytes(rows, cols), "gguf"), null, rows, cols);
+            case Q8_0, Q4_0, Q4_K, Q6_K -> new QuantizedMatrix(format, pattern(format.type().matrixBytes(rows, cols), "gguf"), null, rows, cols);
             case INT4_G128, INT4_G32 -> new QuantizedMatrix(format, pattern(Int4TileLayout.codeBytes(rows, cols), "int4"),
                     pattern(Int4TileLayout.paramBytes(format.type(), rows, cols), "int4 params"), rows, cols);
             case FP8_E4M3 -> new QuantizedMatrix(format, pattern(Fp8TileLayout.codeBytes(rows, cols), "fp8"),

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Quantized-weight kernels against float64 references: the tile GEMVs (INT4 g128/g32, FP8) and the in-place
- * GGUF GEMVs (Q8_0, Q4_0) for 1, 3, 16 and 37 tokens on odd row counts and k not a multiple of the chunk, with
+ * GGUF GEMVs (Q8_0, Q4_0, Q4_K, Q6_K) for 1, 3, 16 and 37 tokens on odd row counts and k not a multiple of the chunk, with
  * fp16 output and fp32 accumulation into a wider output; the W8A8 FP8 GEMM with its per-token quantization.
  * Outputs are poisoned with NaN first. Skips without a GPU.
  */
@@ -82,6 +82,24 @@ class CudaQuantMatmulTest {
         return Dequantizer.toFloats(new Tensor("w", type, new long[] {rows, cols}, MemorySegment.ofArray(bytes)));
     }
 
+    /**
+     * A random [rows, cols] matrix of {@code type}: quantized floats, or for Q6_K (no quantizer in FlashJ) random
+     * super-blocks with d = 2^-10, so values stay within about +-4.
+     */
+    static byte[] quantizedRandoms(TensorType type, Random random, int rows, int cols) {
+        if (type != TensorType.Q6_K) {
+            return WeightQuantizer.quantize(type, randoms(random, rows * cols, 1), rows, cols);
+        }
+        byte[] bytes = new byte[(int) type.matrixBytes(rows, cols)];
+        random.nextBytes(bytes);
+        short d = Float.floatToFloat16(0x1p-10f);
+        for (int block = 0; block < bytes.length / 210; block++) {
+            bytes[210 * block + 208] = (byte) d;
+            bytes[210 * block + 209] = (byte) (d >> 8);
+        }
+        return bytes;
+    }
+
     static double[] product(float[] w, int rows, int cols, float[] x, int tokens) {
         double[] out = new double[tokens * rows];
         for (int t = 0; t < tokens; t++) {
@@ -102,10 +120,12 @@ class CudaQuantMatmulTest {
             "INT4_G32, 37, 96, 1", "INT4_G32, 5, 160, 3", "INT4_G32, 129, 32, 16", "INT4_G32, 48, 224, 37",
             "FP8_E4M3, 37, 100, 1", "FP8_E4M3, 129, 256, 3", "FP8_E4M3, 17, 7, 16", "FP8_E4M3, 64, 520, 37",
             "Q8_0, 37, 64, 1", "Q8_0, 129, 96, 3", "Q8_0, 16, 288, 16", "Q8_0, 33, 32, 37",
-            "Q4_0, 37, 64, 1", "Q4_0, 129, 96, 3", "Q4_0, 16, 288, 16", "Q4_0, 33, 32, 37"})
+            "Q4_0, 37, 64, 1", "Q4_0, 129, 96, 3", "Q4_0, 16, 288, 16", "Q4_0, 33, 32, 37",
+            "Q4_K, 37, 256, 1", "Q4_K, 129, 512, 3", "Q4_K, 5, 768, 16", "Q4_K, 33, 256, 37",
+            "Q6_K, 37, 256, 1", "Q6_K, 129, 512, 3", "Q6_K, 5, 768, 16", "Q6_K, 33, 256, 37"})
     void gemvMatchesReference(TensorType type, int rows, int cols, int tokens) {
         Random random = new Random(rows * 1009L + cols * 31L + tokens + type.ordinal());
-        byte[] bytes = WeightQuantizer.quantize(type, randoms(random, rows * cols, 1), rows, cols);
+        byte[] bytes = quantizedRandoms(type, random, rows, cols);
         float[] w = dequantized(type, bytes, rows, cols);
         float[] x = rounded(CudaStorage.F16, randoms(random, tokens * cols, 1));
         double[] expected = product(w, rows, cols, x, tokens);
