@@ -6,6 +6,7 @@ import dev.flashj.tensor.TensorType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * The device layout the FP8 kernels read (quant_gemv.cu's GEMV and fp8_gemm.cu's W8A8 GEMM), repacked at
@@ -54,10 +55,29 @@ public final class Fp8TileLayout {
     /** Repacks a matrix in {@link Fp8Layout} into {@code codes} and {@code scales} (zero-filled by the caller). */
     public static void repack(MemorySegment source, int rows, int cols, MemorySegment codes, MemorySegment scales) {
         checkSizes(source.byteSize(), rows, cols, codes, scales);
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                codes.set(ValueLayout.JAVA_BYTE, byteIndex(cols, r, c), source.get(ValueLayout.JAVA_BYTE, (long) r * cols + c));
+        int chunks = chunks(cols);
+        // One row tile at a time: its 16 rows copied into plain arrays, then its tiles assembled lane by lane.
+        byte[][] tileRows = new byte[TILE_ROWS][chunks * CHUNK_COLS];
+        byte[] tileBytes = new byte[chunks * TILE_BYTES];
+        for (int tile = 0; tile < paddedRows(rows) / TILE_ROWS; tile++) {
+            for (int r = 0; r < TILE_ROWS; r++) {
+                int row = tile * TILE_ROWS + r;
+                Arrays.fill(tileRows[r], (byte) 0);
+                if (row < rows) {
+                    MemorySegment.copy(source, ValueLayout.JAVA_BYTE, (long) row * cols, tileRows[r], 0, cols);
+                }
             }
+            for (int chunk = 0; chunk < chunks; chunk++) {
+                for (int lane = 0; lane < 32; lane++) {
+                    int k = chunk * CHUNK_COLS + (lane % 4) * 8;
+                    int at = chunk * TILE_BYTES + 16 * lane;
+                    System.arraycopy(tileRows[lane / 4], k, tileBytes, at, 8);
+                    System.arraycopy(tileRows[lane / 4 + 8], k, tileBytes, at + 8, 8);
+                }
+            }
+            MemorySegment.copy(tileBytes, 0, codes, ValueLayout.JAVA_BYTE, (long) tile * tileBytes.length, tileBytes.length);
+        }
+        for (int r = 0; r < rows; r++) {
             scales.set(F32, 4L * r, source.get(F32, Fp8Layout.scaleOffset(rows, cols, r)));
         }
     }
@@ -77,7 +97,7 @@ public final class Fp8TileLayout {
         return out;
     }
 
-    /** Byte of element (row, col) in the codes. */
+    /** Byte of element (row, col) in the codes: the layout's definition, which {@link #unpack} reads by. */
     static long byteIndex(int cols, int row, int col) {
         int tile = row / TILE_ROWS;
         int rowInTile = row % TILE_ROWS;

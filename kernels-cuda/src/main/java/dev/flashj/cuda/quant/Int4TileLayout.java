@@ -5,6 +5,7 @@ import dev.flashj.tensor.TensorType;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * The device layout the INT4 kernels read (quant_gemv.cu), repacked at load from FlashJ's
@@ -59,19 +60,56 @@ public final class Int4TileLayout {
                               MemorySegment params) {
         checkSizes(type, source.byteSize(), rows, cols, codes, params);
         int group = Int4Layout.groupSize(type);
+        int chunks = chunks(cols);
+        // One row tile at a time: its 16 rows' codes unpacked into plain arrays, then its tiles assembled word by word.
+        byte[] packedRow = new byte[cols / 2];
+        byte[][] tileCodes = new byte[TILE_ROWS][chunks * CHUNK_COLS];
+        byte[] tileBytes = new byte[chunks * TILE_BYTES];
+        for (int tile = 0; tile < paddedRows(rows) / TILE_ROWS; tile++) {
+            for (int r = 0; r < TILE_ROWS; r++) {
+                int row = tile * TILE_ROWS + r;
+                Arrays.fill(tileCodes[r], (byte) 0);
+                if (row < rows) {
+                    MemorySegment.copy(source, ValueLayout.JAVA_BYTE, (long) row * cols / 2, packedRow, 0, cols / 2);
+                    unpackRow(packedRow, group, tileCodes[r]);
+                }
+            }
+            for (int chunk = 0; chunk < chunks; chunk++) {
+                for (int lane = 0; lane < 32; lane++) {
+                    for (int step = 0; step < 4; step++) {
+                        int word = 0;
+                        for (int pair = 0; pair < 4; pair++) {
+                            byte[] rowCodes = tileCodes[lane / 4 + 8 * (pair & 1)];
+                            int k = chunk * CHUNK_COLS + (lane % 4) * 16 + 4 * step + 2 * (pair >> 1);
+                            word |= rowCodes[k] << (4 * pair) | rowCodes[k + 1] << (4 * pair + 16);
+                        }
+                        int at = chunk * TILE_BYTES + 16 * lane + 4 * step;
+                        tileBytes[at] = (byte) word;
+                        tileBytes[at + 1] = (byte) (word >>> 8);
+                        tileBytes[at + 2] = (byte) (word >>> 16);
+                        tileBytes[at + 3] = (byte) (word >>> 24);
+                    }
+                }
+            }
+            MemorySegment.copy(tileBytes, 0, codes, ValueLayout.JAVA_BYTE, (long) tile * tileBytes.length, tileBytes.length);
+        }
         long sourceParams = Int4Layout.paramsStart(rows, cols);
         for (int r = 0; r < rows; r++) {
-            long rowCodes = (long) r * cols / 2;
-            for (int c = 0; c < cols; c++) {
-                int groupIndex = c / group;
-                int inGroup = c % group;
-                int b = source.get(ValueLayout.JAVA_BYTE, rowCodes + (long) groupIndex * group / 2 + inGroup % (group / 2)) & 0xFF;
-                int code = inGroup < group / 2 ? b & 0xF : b >>> 4;
-                setNibble(codes, nibbleIndex(rows, cols, r, c), code);
-            }
             for (int g = 0; g < cols / group; g++) {
                 int pair = source.get(ValueLayout.JAVA_INT_UNALIGNED, sourceParams + 4 * ((long) r * (cols / group) + g));
                 params.set(ValueLayout.JAVA_INT_UNALIGNED, 4 * ((long) g * paddedRows(rows) + r), pair);
+            }
+        }
+    }
+
+    /** A row's codes (0..15, one per byte) from its {@link Int4Layout} bytes. */
+    private static void unpackRow(byte[] packedRow, int group, byte[] rowCodes) {
+        int half = group / 2;
+        for (int g = 0; g < packedRow.length / half; g++) {
+            for (int j = 0; j < half; j++) {
+                int b = packedRow[g * half + j] & 0xFF;
+                rowCodes[g * group + j] = (byte) (b & 0xF);
+                rowCodes[g * group + half + j] = (byte) (b >>> 4);
             }
         }
     }
@@ -99,7 +137,10 @@ public final class Int4TileLayout {
         return out;
     }
 
-    /** Position of element (row, col) in the codes, in nibbles (byte = index / 2, high nibble when odd). */
+    /**
+     * Position of element (row, col) in the codes, in nibbles (byte = index / 2, high nibble when odd): the
+     * layout's definition, which {@link #unpack} reads by and {@link #repack}'s word assembly must agree with.
+     */
     static long nibbleIndex(int rows, int cols, int row, int col) {
         int tile = row / TILE_ROWS;
         int rowInTile = row % TILE_ROWS;
@@ -111,13 +152,6 @@ public final class Int4TileLayout {
         int nibbleInWord = pair + 4 * (inChunk % 2);
         long tileStart = ((long) tile * chunks(cols) + chunk) * TILE_BYTES;
         return 2 * (tileStart + 16L * lane + 4L * step) + nibbleInWord;
-    }
-
-    private static void setNibble(MemorySegment codes, long index, int code) {
-        long at = index / 2;
-        int b = codes.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
-        b = (index & 1) == 0 ? (b & 0xF0) | code : (b & 0x0F) | code << 4;
-        codes.set(ValueLayout.JAVA_BYTE, at, (byte) b);
     }
 
     private static int nibble(MemorySegment codes, long index) {
