@@ -378,6 +378,66 @@ __device__ void gguf_gemv(const uint8_t* w, const __half* x, OutT* out, int rows
     }
 }
 
+// Prefill of many tokens: the weights dequantized to fp16 [rows, k] row-major, for the tensor-core GEMM.
+// GGUF: grid ceil(rows / 8), block 256 (a warp per row, a 32-element unit per lane).
+template <typename Format>
+__device__ void gguf_dequantize(const uint8_t* w, __half* out, int rows, int k) {
+    int lane = threadIdx.x & 31;
+    int row = blockIdx.x * GGUF_WARPS + (threadIdx.x >> 5);
+    if (row >= rows) return;
+    const uint8_t* w_row = w + static_cast<long>(row) * (k / Format::BLOCK_ELEMENTS) * Format::BLOCK_BYTES;
+    for (int u = lane; u < k / 32; u += 32) {
+        float v[32];
+        Format::unit(w_row, u, v);
+        uint4* dst = reinterpret_cast<uint4*>(out + static_cast<long>(row) * k + u * 32);
+#pragma unroll
+        for (int q = 0; q < 4; ++q) {
+            uint4 packed;
+            packed.x = half2_to_bits(__floats2half2_rn(v[8 * q], v[8 * q + 1]));
+            packed.y = half2_to_bits(__floats2half2_rn(v[8 * q + 2], v[8 * q + 3]));
+            packed.z = half2_to_bits(__floats2half2_rn(v[8 * q + 4], v[8 * q + 5]));
+            packed.w = half2_to_bits(__floats2half2_rn(v[8 * q + 6], v[8 * q + 7]));
+            dst[q] = packed;
+        }
+    }
+}
+
+// Tiles: a warp per (tile, chunk); grid ceil(row_tiles * chunks / 8), block 256. k even (INT4: a multiple of 32;
+// FP8 with odd k goes element by element).
+template <typename Format>
+__device__ void tile_dequantize(const uint4* tiles, const void* params, int group, __half* out, int rows, int k) {
+    int lane = threadIdx.x & 31;
+    int row_tiles = (rows + QTILE_ROWS - 1) / QTILE_ROWS;
+    int chunks = (k + Format::CHUNK_K - 1) / Format::CHUNK_K;
+    long piece = static_cast<long>(blockIdx.x) * QTILE_WARPS + (threadIdx.x >> 5);
+    if (piece >= static_cast<long>(row_tiles) * chunks) return;
+    int tile = static_cast<int>(piece / chunks);
+    int chunk = static_cast<int>(piece % chunks);
+    uint4 w = __ldg(tiles + piece * 32 + lane);
+    typename Format::Params p = Format::load(params, group, row_tiles * QTILE_ROWS, chunk, lane, tile * QTILE_ROWS);
+    int run = chunk * Format::CHUNK_K + (lane & 3) * (Format::CHUNK_K / 4);
+#pragma unroll
+    for (int s = 0; s < Format::STEPS; ++s) {
+        uint32_t a[4];
+        Format::dequant(w, s, p, a);
+#pragma unroll
+        for (int pair = 0; pair < 4; ++pair) {
+            int row = tile * QTILE_ROWS + (lane >> 2) + 8 * (pair & 1);
+            int col = run + 4 * s + 2 * (pair >> 1);
+            if (row >= rows || col >= k) continue;
+            float scale = Format::row_scale(params, row);
+            float2 f = __half22float2(bits_to_half2(a[pair]));
+            __half* dst = out + static_cast<long>(row) * k + col;
+            if ((k & 1) == 0) {
+                *reinterpret_cast<__half2*>(dst) = __floats2half2_rn(f.x * scale, f.y * scale);
+            } else {
+                dst[0] = __float2half_rn(f.x * scale);
+                if (col + 1 < k) dst[1] = __float2half_rn(f.y * scale);
+            }
+        }
+    }
+}
+
 }  // namespace flashj
 
 #define FLASHJ_TILE_GEMV(NAME, FORMAT, TOKEN_TILES, OUT_SUFFIX, OutT)                                                   \
@@ -393,6 +453,23 @@ __device__ void gguf_gemv(const uint8_t* w, const __half* x, OutT* out, int rows
         const uint8_t* w, const __half* x, OutT* out, int rows, int k, int tokens, long ldc, int accumulate) {          \
         flashj::gguf_gemv<FORMAT, OutT>(w, x, out, rows, k, tokens, ldc, accumulate);                                      \
     }
+
+#define FLASHJ_GGUF_DEQUANTIZE(NAME, FORMAT)                                                                  \
+    extern "C" __global__ void __launch_bounds__(flashj::GGUF_WARPS * 32) NAME(const uint8_t* w, __half* out, int rows, \
+                                                                               int k) {                                  \
+        flashj::gguf_dequantize<FORMAT>(w, out, rows, k);                                                              \
+    }
+#define FLASHJ_TILE_DEQUANTIZE(NAME, FORMAT)                                                                  \
+    extern "C" __global__ void __launch_bounds__(flashj::QTILE_THREADS) NAME(const uint4* tiles, const void* params,    \
+                                                                           int group, __half* out, int rows, int k) {  \
+        flashj::tile_dequantize<FORMAT>(tiles, params, group, out, rows, k);                                           \
+    }
+FLASHJ_GGUF_DEQUANTIZE(q8_0_dequantize_f16, flashj::GgufQ8_0)
+FLASHJ_GGUF_DEQUANTIZE(q4_0_dequantize_f16, flashj::GgufQ4_0)
+FLASHJ_GGUF_DEQUANTIZE(q4_k_dequantize_f16, flashj::GgufQ4_K)
+FLASHJ_GGUF_DEQUANTIZE(q6_k_dequantize_f16, flashj::GgufQ6_K)
+FLASHJ_TILE_DEQUANTIZE(int4_dequantize_f16, flashj::Int4Tiles)
+FLASHJ_TILE_DEQUANTIZE(fp8_dequantize_f16, flashj::Fp8Tiles)
 
 #define FLASHJ_QUANT_GEMV_OUT(OUT_SUFFIX, OutT)                                  \
     FLASHJ_TILE_GEMV(int4_gemv_t8, flashj::Int4Tiles, 1, OUT_SUFFIX, OutT)       \

@@ -44,6 +44,11 @@ public final class CudaOps implements AutoCloseable {
     /** Rows per block of the tile kernels (two 16-row tiles) and of the GGUF kernels (one warp each). */
     private static final int TILE_BLOCK_ROWS = 32;
     private static final int GGUF_BLOCK_ROWS = 8;
+    /**
+     * Above this many tokens a quantized matrix is expanded to fp16 in a scratch buffer and multiplied by the
+     * tensor-core GEMM, rather than re-read by the dequantizing kernels once per 16 tokens (a first guess: tune on a GPU).
+     */
+    public static final int DEQUANTIZE_ABOVE_TOKENS = 32;
 
     private final CudaModule module;
     private final CudaStream stream;
@@ -87,6 +92,11 @@ public final class CudaOps implements AutoCloseable {
         }
         // Quantized weights take fp16 activations only.
         names.add(FP8_QUANTIZE_ROWS);
+        for (QuantFormat f : QuantFormat.values()) {
+            if (!names.contains(f.dequantizeKernel())) {
+                names.add(f.dequantizeKernel());
+            }
+        }
         for (boolean outF32 : new boolean[] {true, false}) {
             names.add(FP8_GEMM + "_" + (outF32 ? "f32" : CudaStorage.F16.suffix()));
             for (QuantFormat f : QuantFormat.values()) {
@@ -162,9 +172,45 @@ public final class CudaOps implements AutoCloseable {
      */
     public void matmul(DeviceWeight weight, DeviceBuffer x, long xOffset, DeviceBuffer out, long outOffset, long ldc, int n,
                        boolean outF32, boolean accumulate) {
+        matmul(weight, x, xOffset, out, outOffset, ldc, n, outF32, accumulate, null);
+    }
+
+    /**
+     * Same, with a scratch buffer of at least {@link #dequantizeScratchBytes} for a quantized weight: above
+     * {@link #DEQUANTIZE_ABOVE_TOKENS} tokens the weight is expanded there and multiplied by the fp16 GEMM.
+     * Without scratch (null) the dequantizing kernels run for any token count.
+     */
+    public void matmul(DeviceWeight weight, DeviceBuffer x, long xOffset, DeviceBuffer out, long outOffset, long ldc, int n,
+                       boolean outF32, boolean accumulate, DeviceBuffer dequantizeScratch) {
         switch (weight) {
             case DeviceMatrix m -> matmul16(m, x, xOffset, out, outOffset, ldc, n, outF32, accumulate);
+            case QuantizedMatrix q when n > DEQUANTIZE_ABOVE_TOKENS && dequantizeScratch != null -> {
+                dequantize(q, dequantizeScratch);
+                matmul16(new DeviceMatrix(dequantizeScratch, q.rows(), q.cols()), x, xOffset, out, outOffset, ldc, n, outF32,
+                        accumulate);
+            }
             case QuantizedMatrix q -> quantizedMatmul(q, x, xOffset, out, outOffset, ldc, n, outF32, accumulate);
+        }
+    }
+
+    /** Bytes of fp16 the weight expands to (0 for a 16-bit matrix, which needs no scratch). */
+    public static long dequantizeScratchBytes(DeviceWeight weight) {
+        return weight instanceof QuantizedMatrix q ? 2L * q.rows() * q.cols() : 0;
+    }
+
+    /** target fp16 [rows, cols] row-major = the quantized weight, as the dequantizing kernels see it. */
+    public void dequantize(QuantizedMatrix w, DeviceBuffer target) {
+        target.checkRange(0, dequantizeScratchBytes(w), "dequantize " + w.format());
+        CudaFunction kernel = module.function(w.format().dequantizeKernel());
+        if (w.format().inPlace()) {
+            args.reset().pointer(w.data()).pointer(target).i32(w.rows()).i32(w.cols());
+            kernel.launch(stream, blocks(w.rows(), GGUF_BLOCK_ROWS), 1, 1, 256, 1, 1, 0, args);
+        } else {
+            int chunkCols = w.format() == QuantFormat.FP8_E4M3 ? 32 : 64;
+            long pieces = (long) ((w.rows() + 15) / 16) * ((w.cols() + chunkCols - 1) / chunkCols);
+            args.reset().pointer(w.data()).pointer(w.params()).i32(w.format().group()).pointer(target).i32(w.rows())
+                    .i32(w.cols());
+            kernel.launch(stream, blocks(pieces, 8), 1, 1, 256, 1, 1, 0, args);
         }
     }
 

@@ -49,6 +49,11 @@ public enum QuantFormat {
         return kernel;
     }
 
+    /** The kernel that expands the matrix to fp16 for prefill: "q8_0_dequantize_f16", "int4_dequantize_f16". */
+    String dequantizeKernel() {
+        return kernel.replace("_gemv", "_dequantize_f16");
+    }
+
     /** Elements sharing one scale along k (1 for FP8, whose scale is per row). */
     int group() {
         return group;

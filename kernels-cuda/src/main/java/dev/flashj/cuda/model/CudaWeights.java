@@ -1,6 +1,7 @@
 package dev.flashj.cuda.model;
 
 import dev.flashj.FlashjException;
+import dev.flashj.cuda.kernels.CudaOps;
 import dev.flashj.cuda.kernels.CudaStorage;
 import dev.flashj.cuda.kernels.DeviceMatrix;
 import dev.flashj.cuda.kernels.DeviceWeight;
@@ -89,6 +90,17 @@ final class CudaWeights implements AutoCloseable {
             buffers.forEach(DeviceBuffer::close);
             throw e;
         }
+    }
+
+    /** fp16 bytes of the largest quantized layer matrix: the prefill scratch a session needs (0 when none is). */
+    long largestQuantizedLayerMatrixBytes() {
+        long largest = 0;
+        for (LayerWeights l : layers) {
+            for (DeviceWeight w : List.of(l.query(), l.key(), l.value(), l.attentionOutput(), l.gate(), l.up(), l.down())) {
+                largest = Math.max(largest, CudaOps.dequantizeScratchBytes(w));
+            }
+        }
+        return largest;
     }
 
     /** Fails with a clear message when the weights cannot fit the GPU's memory. */

@@ -158,6 +158,42 @@ class CudaQuantMatmulTest {
         assertClose(wideExpected, gpu.stream.readFloats(wide, 0, base.length), f32Abs, 1e-3, type + " f32 accumulate");
     }
 
+    @ParameterizedTest(name = "{0}: [{1}, {2}]")
+    @CsvSource({"INT4_G128, 37, 256", "INT4_G32, 33, 96", "FP8_E4M3, 17, 100", "FP8_E4M3, 16, 7", "Q8_0, 37, 64",
+            "Q4_0, 5, 96", "Q4_K, 33, 512", "Q6_K, 17, 256"})
+    void dequantizeMatchesCpuDecode(TensorType type, int rows, int cols) {
+        Random random = new Random(rows * 3L + cols + type.ordinal());
+        byte[] bytes = quantizedRandoms(type, random, rows, cols);
+        float[] w = dequantized(type, bytes, rows, cols);
+        QuantizedMatrix weight = upload(gpu, type, bytes, rows, cols);
+        DeviceBuffer target = gpu.poisonedHalves(CudaStorage.F16, rows * cols, "fp16 weights");
+        gpu.ops(CudaStorage.F16).dequantize(weight, target);
+        double[] expected = new double[w.length];
+        for (int i = 0; i < w.length; i++) {
+            expected[i] = CudaStorage.F16.round(w[i]);
+        }
+        // INT4 rounds code * scale + offset to fp16 once (fma); the others round an exact fp32 value: 1 fp16 ulp at most.
+        assertClose(expected, gpu.readHalves(CudaStorage.F16, target, rows * cols), 1e-7, 1e-3, type + " dequantized");
+    }
+
+    @ParameterizedTest(name = "{0}: [{1}, {2}] x {3} tokens through fp16 scratch")
+    @CsvSource({"INT4_G128, 37, 256, 40", "INT4_G32, 33, 96, 70", "FP8_E4M3, 17, 104, 33", "Q8_0, 37, 64, 40",
+            "Q4_K, 16, 256, 65", "Q6_K, 33, 256, 40"})
+    void prefillThroughScratchMatchesReference(TensorType type, int rows, int cols, int tokens) {
+        Random random = new Random(rows * 11L + cols + tokens);
+        byte[] bytes = quantizedRandoms(type, random, rows, cols);
+        float[] w = dequantized(type, bytes, rows, cols);
+        float[] x = rounded(CudaStorage.F16, randoms(random, tokens * cols, 1));
+        double[] expected = product(w, rows, cols, x, tokens);
+        QuantizedMatrix weight = upload(gpu, type, bytes, rows, cols);
+        DeviceBuffer scratch = gpu.allocate(CudaOps.dequantizeScratchBytes(weight), "scratch");
+        DeviceBuffer xb = gpu.halves(CudaStorage.F16, x, "x");
+        DeviceBuffer out = gpu.poisonedFloats(tokens * rows, "out");
+        gpu.ops(CudaStorage.F16).matmul(weight, xb, 0, out, 0, rows, tokens, true, false, scratch);
+        // Weights rounded to fp16 on the way: about 2^-11 relative each.
+        assertClose(expected, gpu.stream.readFloats(out, 0, tokens * rows), 2e-3 * Math.sqrt(cols), 2e-3, type + " via scratch");
+    }
+
     @ParameterizedTest(name = "W8A8 m={0} n={1} k={2}")
     @CsvSource({"1, 37, 100", "3, 129, 256", "70, 260, 96", "130, 33, 520", "64, 128, 32", "17, 5, 7"})
     void fp8GemmMatchesReference(int m, int n, int k) {

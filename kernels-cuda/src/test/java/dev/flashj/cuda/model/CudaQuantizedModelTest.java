@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * stories260K with quantized matrices kept quantized on the GPU: the Q8_0/Q4_0 mixes (in-place GGUF kernels) and
  * the model converted to FlashJ INT4 g32 and FP8 (tile kernels). Greedy ids from BOS equal the CPU backend's for 16
- * tokens, token by token, and a batched prefill of those ids predicts the same last one. Skips without a GPU.
+ * tokens, token by token, and a batched prefill of those ids predicts the same last one; a 48-token prompt (the
+ * fp16-scratch prefill path) gives the logits of token-by-token decoding. Skips without a GPU.
  */
 class CudaQuantizedModelTest {
     private static final int STEPS = 16;
@@ -76,6 +77,30 @@ class CudaQuantizedModelTest {
             prompt[0] = 1;
             System.arraycopy(cpuIds, 0, prompt, 1, STEPS - 1);
             assertEquals(cpuIds[STEPS - 1], CudaLlamaModelTest.argmax(s.feed(prompt, 0, prompt.length)), model + " batched prefill");
+        }
+        prefillEqualsDecode(model);
+    }
+
+    /** A prompt longer than CudaOps.DEQUANTIZE_ABOVE_TOKENS (fp16 scratch + tensor-core GEMM) equals decoding it token by token. */
+    private static void prefillEqualsDecode(Path model) {
+        int n = 48;
+        int[] tokens = new int[n];
+        tokens[0] = 1;
+        for (int i = 1; i < n; i++) {
+            tokens[i] = 2 + (i * 37) % 500;
+        }
+        try (ModelFile file = ModelLoader.open(model, Optional.empty());
+             CudaLlamaModel gpu = CudaLlamaModel.load(file, new CudaDeviceSelector(0));
+             ModelSession s = gpu.newSession(n)) {
+            float[] batched = s.feed(tokens, 0, n).clone();
+            s.truncate(0);
+            float[] stepwise = null;
+            for (int i = 0; i < n; i++) {
+                stepwise = s.feed(tokens, i, 1);
+            }
+            for (int i = 0; i < batched.length; i++) {
+                assertEquals(batched[i], stepwise[i], 5e-2, model.getFileName() + " logit " + i);
+            }
         }
     }
 }
