@@ -25,7 +25,8 @@ import java.util.Random;
  * Times the quantized-weight kernels against FlashJ's fp16 path on the issue #8 shapes, measured in the same
  * run and interleaved (reference, quantized, reference, quantized, ...; medians of 20 launches after 3 warm-ups,
  * CUDA events): W4A16 (INT4 g128 and g32), FP8 and GGUF Q8_0/Q4_0/Q4_K/Q6_K GEMV for 1-16 tokens on 4096 x 14336 and
- * 14336 x 4096, and the W8A8 FP8 GEMM at 8192^3 and 512 x 14336 x 4096 (activation quantization included). Weights are
+ * 14336 x 4096, the two prefill routes (dequantizing kernels, dequantize + fp16 GEMM) at 32-512 tokens, and the
+ * W8A8 FP8 GEMM at 8192^3 and 512 x 14336 x 4096 (activation quantization included). Weights are
  * filled with bounded random bytes: speed does not depend on their values. Prints
  * "flashj | kernel | shape | ms | rate | x fp16" lines; run on the GPU machine by scripts/gpu-check.sh, not a test.
  */
@@ -51,6 +52,11 @@ public final class CudaQuantBench {
                     for (int tokens : format == QuantFormat.FP8_E4M3 ? new int[] {1, 2, 4, 8, 16} : new int[] {1, 16}) {
                         bench.gemv(format, shape[0], shape[1], tokens);
                     }
+                }
+            }
+            for (QuantFormat format : new QuantFormat[] {QuantFormat.INT4_G128, QuantFormat.FP8_E4M3, QuantFormat.Q4_0}) {
+                for (int tokens : new int[] {32, 64, 128, 512}) {
+                    bench.prefill(format, 4096, 14336, tokens);
                 }
             }
             bench.w8a8(8192, 8192, 8192);
@@ -138,6 +144,35 @@ public final class CudaQuantBench {
         report("fp16 matmul (reference)", shape, ms[0], weightBytes(fp16), 1);
         report(format + " gemv", shape, ms[1], weightBytes(q), ms[0] / ms[1]);
         free(x, fp16.buffer(), q.data(), q.params(), out);
+    }
+
+    /**
+     * The two prefill routes for quantized weights against the fp16 GEMM: the dequantizing kernels (16 tokens per
+     * block) and dequantize-to-scratch + fp16 GEMM (what CudaOps picks above DEQUANTIZE_ABOVE_TOKENS).
+     */
+    private void prefill(QuantFormat format, int rows, int cols, int tokens) {
+        DeviceBuffer x = pattern(2L * tokens * cols, "x");
+        DeviceMatrix fp16 = new DeviceMatrix(pattern(2L * rows * cols, "w fp16"), rows, cols);
+        QuantizedMatrix q = quantized(format, rows, cols);
+        DeviceBuffer scratch = gpu.allocate(CudaOps.dequantizeScratchBytes(q), "scratch");
+        DeviceBuffer out = gpu.allocate(4L * tokens * rows, "out");
+        double[] direct = interleaved(() -> ops.matmul(fp16, x, 0, out, 0, rows, tokens, true, false),
+                () -> ops.matmul(q, x, 0, out, 0, rows, tokens, true, false));
+        double[] viaScratch = interleaved(() -> ops.matmul(fp16, x, 0, out, 0, rows, tokens, true, false), () -> {
+            ops.dequantize(q, scratch);
+            ops.matmul(new DeviceMatrix(scratch, rows, cols), x, 0, out, 0, rows, tokens, true, false);
+        });
+        String shape = "rows=" + rows + " k=" + cols + " tokens=" + tokens;
+        double flops = 2.0 * rows * cols * tokens;
+        prefillLine("fp16 gemm (reference)", shape, direct[0], flops, 1);
+        prefillLine(format + " dequantizing kernel", shape, direct[1], flops, direct[0] / direct[1]);
+        prefillLine(format + " dequantize + fp16 gemm", shape, viaScratch[1], flops, viaScratch[0] / viaScratch[1]);
+        free(x, fp16.buffer(), q.data(), q.params(), scratch, out);
+    }
+
+    private static void prefillLine(String kernel, String shape, double ms, double flops, double speedup) {
+        System.out.println(String.format(Locale.ROOT, "flashj | prefill %s | %s | %.4f ms | %.1f TFLOP/s | %.2fx fp16", kernel,
+                shape, ms, flops / (ms * 1e-3) / 1e12, speedup));
     }
 
     private void w8a8(int m, int n, int k) {
