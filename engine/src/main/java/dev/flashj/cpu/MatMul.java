@@ -56,12 +56,7 @@ public final class MatMul {
             throw new FlashjException("matmul of " + w + ": " + cols + " columns is not a whole number of "
                     + w.type() + " blocks of " + w.type().blockSize());
         }
-        if (batch < 0 || xOffset < 0 || outOffset < 0
-                || (long) xOffset + (long) batch * cols > x.length
-                || (long) outOffset + (long) batch * rows > out.length) {
-            throw new IllegalArgumentException("matmul of " + w + ": batch " + batch + " does not fit x["
-                    + x.length + "] at " + xOffset + " or out[" + out.length + "] at " + outOffset);
-        }
+        checkBatch(w, x, xOffset, batch, out, outOffset);
         if (batch == 0 || rows == 0) {
             return;
         }
@@ -97,12 +92,10 @@ public final class MatMul {
         int rows = (int) w.rows();
         int cols = (int) w.cols();
         // matmul(batch 1) validates the shapes; check the whole batch fits as well.
-        if (w.rows() > Integer.MAX_VALUE || w.cols() > Integer.MAX_VALUE || xOffset < 0 || outOffset < 0
-                || (long) xOffset + (long) batch * cols > x.length
-                || (long) outOffset + (long) batch * rows > out.length) {
-            throw new IllegalArgumentException("matmul of " + w + ": batch " + batch + " does not fit x["
-                    + x.length + "] at " + xOffset + " or out[" + out.length + "] at " + outOffset);
+        if (w.rows() > Integer.MAX_VALUE || w.cols() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("matmul of " + w + ": too many rows or columns");
         }
+        checkBatch(w, x, xOffset, batch, out, outOffset);
         long rowBytes = w.type().bytesFor(cols);
         if (rowBytes < 0) {
             throw new FlashjException("matmul of " + w + ": " + cols + " columns is not a whole number of "
@@ -127,6 +120,31 @@ public final class MatMul {
                 }
             }
         });
+    }
+
+    /** {@link #matmul} with a matrix prepared for the CPU (in place or repacked). */
+    public static void matmul(CpuThreads threads, CpuMatrix w, float[] x, int xOffset, int batch, float[] out, int outOffset) {
+        Objects.requireNonNull(threads, "threads");
+        w.matmul(threads, x, xOffset, batch, out, outOffset);
+    }
+
+    /** {@link #matmulPerToken} with a matrix prepared for the CPU (in place or repacked). */
+    public static void matmulPerToken(CpuThreads threads, CpuMatrix w, float[] x, int xOffset, int batch, float[] out,
+                                      int outOffset) {
+        Objects.requireNonNull(threads, "threads");
+        w.matmulPerToken(threads, x, xOffset, batch, out, outOffset);
+    }
+
+    /** Throws unless {@code batch} tokens of W's columns fit x at xOffset and its rows fit out at outOffset. */
+    static void checkBatch(Tensor w, float[] x, int xOffset, int batch, float[] out, int outOffset) {
+        long rows = w.rows();
+        long cols = w.cols();
+        if (batch < 0 || xOffset < 0 || outOffset < 0
+                || (long) xOffset + (long) batch * cols > x.length
+                || (long) outOffset + (long) batch * rows > out.length) {
+            throw new IllegalArgumentException("matmul of " + w + ": batch " + batch + " does not fit x["
+                    + x.length + "] at " + xOffset + " or out[" + out.length + "] at " + outOffset);
+        }
     }
 
     /** The kernel for a weight type, or an exception naming the unsupported type. */

@@ -14,6 +14,7 @@ import dev.flashj.model.LlamaConfig;
 import dev.flashj.model.ModelFile;
 import dev.flashj.tokenizer.Tokenizer;
 
+import java.lang.foreign.Arena;
 import java.util.Optional;
 
 /**
@@ -35,10 +36,14 @@ public final class CpuLlamaModel implements LanguageModel {
     private final RopeTable rope;
     private final CpuThreads threads;
     private final BlockPool kvPool;
+    /** Holds the weights repacked at load; closed with the model. */
+    private final Arena packedWeights;
     private volatile boolean closed;
 
-    private CpuLlamaModel(ModelFile file, LlamaWeights weights, RopeTable rope, CpuThreads threads, BlockPool kvPool) {
+    private CpuLlamaModel(ModelFile file, LlamaWeights weights, RopeTable rope, CpuThreads threads, BlockPool kvPool,
+                          Arena packedWeights) {
         this.file = file;
+        this.packedWeights = packedWeights;
         this.config = file.config();
         this.weights = weights;
         this.rope = rope;
@@ -60,17 +65,19 @@ public final class CpuLlamaModel implements LanguageModel {
      * block size in tokens.
      */
     public static CpuLlamaModel load(ModelFile file, CpuThreads threads, KvBudget kvBudget, int blockSize) {
+        Arena packedWeights = Arena.ofShared();
         try {
             validate(file);
             if (blockSize <= 0) {
                 throw new FlashjException("KV block size must be positive, got " + blockSize);
             }
-            LlamaWeights weights = LlamaWeights.bind(file);
+            LlamaWeights weights = LlamaWeights.bind(file, packedWeights);
             RopeTable rope = RopeTable.create(file.config().rope(), file.config().contextLength());
             LlamaConfig c = file.config();
             BlockPool pool = new BlockPool(new KvLayout(c.numLayers(), c.numKvHeads(), c.headDim(), blockSize), kvBudget);
-            return new CpuLlamaModel(file, weights, rope, threads, pool);
+            return new CpuLlamaModel(file, weights, rope, threads, pool, packedWeights);
         } catch (RuntimeException | Error e) {
+            packedWeights.close();
             file.close();
             throw e;
         }
@@ -166,6 +173,7 @@ public final class CpuLlamaModel implements LanguageModel {
         if (!closed) {
             closed = true;
             file.close();
+            packedWeights.close();
         }
     }
 }

@@ -1,12 +1,14 @@
 package dev.flashj.model.cpu;
 
 import dev.flashj.FlashjException;
+import dev.flashj.cpu.CpuMatrix;
 import dev.flashj.model.LlamaConfig;
 import dev.flashj.model.LlamaTensorNames;
 import dev.flashj.model.ModelFile;
 import dev.flashj.tensor.Dequantizer;
 import dev.flashj.tensor.Tensor;
 
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,31 +17,38 @@ import java.util.List;
  * All weights of a LLaMA-family model, bound by canonical name from a {@link ModelFile} and
  * checked against its {@link LlamaConfig}.
  *
+ * @param tokenEmbedding read in place, one row per token
  * @param output the output head: {@code output.weight}, or the token embedding when the file has none and
  *               embeddings are tied
  */
-public record LlamaWeights(Tensor tokenEmbedding, List<LayerWeights> layers, float[] outputNorm, Tensor output) {
+public record LlamaWeights(Tensor tokenEmbedding, List<LayerWeights> layers, float[] outputNorm, CpuMatrix output) {
 
     public LlamaWeights {
         layers = List.copyOf(layers);
     }
 
-    /** Binds and shape-checks every weight of {@code file}; quantized matrices are not expanded. */
-    public static LlamaWeights bind(ModelFile file) {
-        return new Binder(file).bind();
+    /**
+     * Binds and shape-checks every weight of {@code file}; quantized matrices are not expanded, and
+     * those with a faster repacked form ({@link CpuMatrix#prepare}) are copied into {@code arena},
+     * which must outlive the weights.
+     */
+    public static LlamaWeights bind(ModelFile file, Arena arena) {
+        return new Binder(file, arena).bind();
     }
 
     private static final class Binder {
         private final ModelFile file;
+        private final Arena arena;
         private final LlamaConfig c;
 
-        Binder(ModelFile file) {
+        Binder(ModelFile file, Arena arena) {
             this.file = file;
+            this.arena = arena;
             this.c = file.config();
         }
 
         LlamaWeights bind() {
-            Tensor embedding = matrix(LlamaTensorNames.TOKEN_EMBEDDING, c.vocabSize(), c.dim());
+            Tensor embedding = tensor(LlamaTensorNames.TOKEN_EMBEDDING, c.vocabSize(), c.dim());
             List<LayerWeights> layers = new ArrayList<>(c.numLayers());
             for (int l = 0; l < c.numLayers(); l++) {
                 layers.add(layer(l));
@@ -47,9 +56,9 @@ public record LlamaWeights(Tensor tokenEmbedding, List<LayerWeights> layers, flo
             float[] outputNorm = vector(LlamaTensorNames.OUTPUT_NORM, c.dim());
             // A file may store the head even when tied (a copy): use it when it is there.
             Tensor output = file.weight(LlamaTensorNames.OUTPUT).isPresent()
-                    ? matrix(LlamaTensorNames.OUTPUT, c.vocabSize(), c.dim())
+                    ? tensor(LlamaTensorNames.OUTPUT, c.vocabSize(), c.dim())
                     : tiedOutput(embedding);
-            return new LlamaWeights(embedding, layers, outputNorm, output);
+            return new LlamaWeights(embedding, layers, outputNorm, CpuMatrix.prepare(output, arena));
         }
 
         private Tensor tiedOutput(Tensor embedding) {
@@ -82,7 +91,11 @@ public record LlamaWeights(Tensor tokenEmbedding, List<LayerWeights> layers, flo
             return file.weight(name).orElseThrow(() -> FlashjException.badFile(file.path(), name, "missing"));
         }
 
-        private Tensor matrix(String name, int rows, int cols) {
+        private CpuMatrix matrix(String name, int rows, int cols) {
+            return CpuMatrix.prepare(tensor(name, rows, cols), arena);
+        }
+
+        private Tensor tensor(String name, int rows, int cols) {
             Tensor t = require(name);
             if (t.rank() != 2 || t.dim(0) != rows || t.dim(1) != cols) {
                 throw FlashjException.badFile(file.path(), name, "shape " + Arrays.toString(t.shape())
