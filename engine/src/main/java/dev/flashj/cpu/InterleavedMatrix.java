@@ -20,7 +20,7 @@ import java.util.Arrays;
  * the file's tensor in place with the float tile kernel, which is faster there (175-190 GFLOP/s per
  * CPU-second against about 110 for the 16-bit kernel, docs/perf/cpu.md).
  */
-abstract sealed class InterleavedMatrix implements CpuMatrix permits InterleavedQ4_0, InterleavedQ8_0 {
+abstract sealed class InterleavedMatrix implements CpuMatrix permits InterleavedQ4_0, InterleavedQ4K, InterleavedQ8_0 {
     /** Rows per group: one 16-bit lane each in a 512-bit vector. */
     static final int ROWS = 32;
     /** Tokens per pass of the batch kernel. */
@@ -50,17 +50,16 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
     }
 
     /** Rows {@code [32 * group, 32 * group + 32)} (clipped) times one token whose codes start at block {@code tokenBlock}. */
-    abstract void multiplyGroup(int group, int[] codes, float[] scales, int tokenBlock, float[] out, int outOffset,
-                                float[] lanes);
+    abstract void multiplyGroup(int group, Q8Activations x, int tokenBlock, float[] out, int outOffset, float[] lanes);
 
     /**
      * The same for {@link #TOKENS} consecutive tokens (token k's codes at block {@code tokenBlock + k * blocks},
      * outputs at {@code outOffset + k * outStride}), bit for bit what {@link #multiplyGroup} gives each.
      */
-    void multiplyGroup4(int group, int[] codes, float[] scales, int tokenBlock, float[] out, int outOffset, int outStride,
+    void multiplyGroup4(int group, Q8Activations x, int tokenBlock, float[] out, int outOffset, int outStride,
                         float[] lanes) {
         for (int k = 0; k < TOKENS; k++) {
-            multiplyGroup(group, codes, scales, tokenBlock + k * blocks, out, outOffset + k * outStride, lanes);
+            multiplyGroup(group, x, tokenBlock + k * blocks, out, outOffset + k * outStride, lanes);
         }
     }
 
@@ -92,8 +91,6 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
         }
         Q8Activations activations = Q8Activations.scratch();
         activations.quantize(x, xOffset, batch, cols);
-        int[] codes = activations.pairedCodes();
-        float[] scales = activations.scales();
         int groupCount = (int) groups(rows);
         int tile = Math.max(TOKENS, MatMul.TILE_BYTES / (4 * cols) / TOKENS * TOKENS);
         threads.parallelFor(groupCount, (start, end) -> {
@@ -105,10 +102,10 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
                 for (int g = start; g < end; g++) {
                     int t = t0;
                     for (; t + TOKENS <= t1; t += TOKENS) {
-                        multiplyGroup4(g, codes, scales, t * blocks, out, outOffset + t * rows, rows, lanes);
+                        multiplyGroup4(g, activations, t * blocks, out, outOffset + t * rows, rows, lanes);
                     }
                     for (; t < t1; t++) {
-                        multiplyGroup(g, codes, scales, t * blocks, out, outOffset + t * rows, lanes);
+                        multiplyGroup(g, activations, t * blocks, out, outOffset + t * rows, lanes);
                     }
                 }
             }

@@ -52,14 +52,14 @@ final class InterleavedQ4_0 extends InterleavedMatrix {
     }
 
     @Override
-    void multiplyGroup(int group, int[] codes, float[] scales, int tokenBlock, float[] out, int outOffset, float[] lanes) {
-        multiplyGroups(packed, rows, blocks, codes, scales, tokenBlock, out, outOffset, group, group + 1, lanes);
+    void multiplyGroup(int group, Q8Activations x, int tokenBlock, float[] out, int outOffset, float[] lanes) {
+        multiplyGroups(packed, rows, blocks, x.pairedCodes(), x.scales(), tokenBlock, out, outOffset, group, group + 1, lanes);
     }
 
     @Override
-    void multiplyGroup4(int group, int[] codes, float[] scales, int tokenBlock, float[] out, int outOffset, int outStride,
+    void multiplyGroup4(int group, Q8Activations x, int tokenBlock, float[] out, int outOffset, int outStride,
                         float[] lanes) {
-        multiplyGroups4(packed, rows, blocks, codes, scales, tokenBlock, out, outOffset, outStride, group, group + 1, lanes);
+        multiplyGroups4(packed, rows, blocks, x.pairedCodes(), x.scales(), tokenBlock, out, outOffset, outStride, group, group + 1, lanes);
     }
 
     /** Bytes of the packed form of a [rows, cols] matrix. */

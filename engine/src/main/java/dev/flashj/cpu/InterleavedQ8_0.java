@@ -63,14 +63,16 @@ final class InterleavedQ8_0 extends InterleavedMatrix {
     }
 
     @Override
-    void multiplyGroup(int group, int[] codes, float[] scales, int tokenBlock, float[] out, int outOffset, float[] lanes) {
+    void multiplyGroup(int group, Q8Activations x, int tokenBlock, float[] out, int outOffset, float[] lanes) {
         MemorySegment w = packed;
+        int[] codes = x.pairedCodes();
+        float[] scales = x.scales();
         long base = (long) group * blocks * CHUNK;
         FloatVector even = FloatVector.zero(FLOATS);
         FloatVector odd = even;
         for (int b = 0; b < blocks; b++) {
             long p = base + (long) b * CHUNK;
-            int x = 32 * (tokenBlock + b);
+            int c = 32 * (tokenBlock + b);
             IntVector evenSum = IntVector.zero(INTS);
             IntVector oddSum = evenSum;
             for (int j = 0; j < 32; j += 2) {
@@ -79,7 +81,7 @@ final class InterleavedQ8_0 extends InterleavedMatrix {
                 ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(BYTES, w, p + SCALE_BYTES + ROWS * (j + 1), LE)
                         .convertShape(VectorOperators.B2S, SHORTS, 0);
                 // A 16-bit lane pair read as one int: the low half is the even row, the high half the odd one.
-                IntVector pairs = q0.mul(IntVector.broadcast(INTS, codes[x + j]).reinterpretAsShorts()).add(q1.mul(IntVector.broadcast(INTS, codes[x + j + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                IntVector pairs = q0.mul(IntVector.broadcast(INTS, codes[c + j]).reinterpretAsShorts()).add(q1.mul(IntVector.broadcast(INTS, codes[c + j + 1]).reinterpretAsShorts())).reinterpretAsInts();
                 evenSum = evenSum.add(pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 oddSum = oddSum.add(pairs.lanewise(VectorOperators.ASHR, 16));
             }

@@ -15,6 +15,7 @@ final class Q8Activations {
 
     private float[] scales = new float[0];
     private int[] pairedCodes = new int[0];
+    private float[] codeSums = new float[0];
 
     private Q8Activations() {
     }
@@ -33,6 +34,11 @@ final class Q8Activations {
         return pairedCodes;
     }
 
+    /** The sum of each block's codes (exact), for formats with a per-block offset term. Indexed like {@link #scales()}. */
+    float[] codeSums() {
+        return codeSums;
+    }
+
     /** Block scales: token t's block k is at {@code t * cols / 32 + k}. */
     float[] scales() {
         return scales;
@@ -46,6 +52,7 @@ final class Q8Activations {
         int blocks = batch * (cols / BLOCK);
         if (pairedCodes.length < blocks * BLOCK) {
             pairedCodes = new int[blocks * BLOCK];
+            codeSums = new float[blocks];
             scales = new float[blocks];
         }
         quantizeBlocks(x, xOffset, blocks);
@@ -66,10 +73,13 @@ final class Q8Activations {
             float d = amax / 127f;
             float inverse = d == 0 ? 0 : 1 / d;
             scales[k] = d;
+            int sum = 0;
             for (int i = 0; i < BLOCK; i++) {
                 int code = roundHalfAway(x[base + i] * inverse);
+                sum += code;
                 pairedCodes[BLOCK * k + i] = (code & 0xFFFF) | (code << 16);
             }
+            codeSums[k] = sum;
         }
     }
 

@@ -34,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class InterleavedMatrixTest {
     private static final int[] ROWS = {1, 31, 33, 70};
     private static final int[] COLS = {32, 96, 288};
+    private static final int[] SUPER_BLOCK_COLS = {256, 768};
     private static final int[] BATCHES = {1, 3, 4, 9};
 
     private static CpuThreads serial;
@@ -56,11 +57,11 @@ class InterleavedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0"})
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K"})
     void matchesFloat64ReferenceWithQuantizedActivations(TensorType type) {
         Random random = new Random(4242 + type.ordinal());
         for (int rows : ROWS) {
-            for (int cols : COLS) {
+            for (int cols : type.blockSize() == 256 ? SUPER_BLOCK_COLS : COLS) {
                 for (int batch : BATCHES) {
                     check(type, rows, cols, batch, random);
                 }
@@ -69,11 +70,11 @@ class InterleavedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0"})
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K"})
     void eachTokenOfABatchEqualsThatTokenAlone(TensorType type) {
         Random random = new Random(7);
         int rows = 64;
-        int cols = 160;
+        int cols = columns(type, 160);
         int batch = 7;
         byte[] bytes = MatMulReference.randomWeights(type, rows, cols, random);
         float[] x = randomActivations(batch * cols, random);
@@ -93,11 +94,11 @@ class InterleavedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0"})
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K"})
     void prefillBatchesUseTheFloatKernelInPlace(TensorType type) {
         Random random = new Random(5);
         int rows = 40;
-        int cols = 96;
+        int cols = columns(type, 96);
         int batch = InterleavedMatrix.PREFILL_IN_PLACE_FROM + 1;
         byte[] bytes = MatMulReference.randomWeights(type, rows, cols, random);
         float[] x = randomActivations(batch * cols, random);
@@ -140,12 +141,13 @@ class InterleavedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0"})
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K"})
     void nonFiniteScalesKeepTheMatrixInPlace(TensorType type) {
-        byte[] bytes = MatMulReference.randomWeights(type, 32, 64, new Random(3));
+        int cols = columns(type, 64);
+        byte[] bytes = MatMulReference.randomWeights(type, 32, cols, new Random(3));
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putShort(type.bytesPerBlock(), (short) 0x7C00); // +Inf
         try (Arena arena = Arena.ofShared()) {
-            Tensor t = MatMulParityTest.oddlyPlaced(arena, type, 32, 64, bytes);
+            Tensor t = MatMulParityTest.oddlyPlaced(arena, type, 32, cols, bytes);
             assertInstanceOf(InPlaceMatrix.class, CpuMatrix.prepare(t, arena));
         }
     }
@@ -160,11 +162,18 @@ class InterleavedMatrixTest {
     }
 
     @Test
-    void packedCopyHasTheFileSizeRoundedToWholeGroups() {
+    void packedCopySizes() {
         assertEquals(TensorType.Q4_0.matrixBytes(64, 4096), InterleavedQ4_0.packedBytes(64, 4096));
         assertEquals(TensorType.Q4_0.matrixBytes(64, 4096), InterleavedQ4_0.packedBytes(33, 4096));
         assertEquals(TensorType.Q8_0.matrixBytes(64, 4096), InterleavedQ8_0.packedBytes(64, 4096));
         assertEquals(TensorType.Q8_0.matrixBytes(64, 4096), InterleavedQ8_0.packedBytes(33, 4096));
+        // Q4_K: two f32 factors per 32 weights instead of 4.5 bytes of super-block header.
+        assertEquals(24L * 64 * 4096 / 32, InterleavedQ4K.packedBytes(33, 4096));
+    }
+
+    /** {@code small} columns, or two super-blocks for the 256-element k-quants. */
+    private static int columns(TensorType type, int small) {
+        return type.blockSize() == 256 ? 512 : small;
     }
 
     @Test
@@ -221,12 +230,11 @@ class InterleavedMatrixTest {
     }
 
     /**
-     * float64 of sum_b d_w * d_x * sum_i q_w * q_x with the activations quantized per 32-block by
-     * llama.cpp's rule (d = max|x| / 127 in float, codes rounded half away from zero); row [1] is the
-     * bound sum_b d_x / 2 * sum_i |w_i| on what the quantization of x may change.
+     * float64 of sum_i w_i * (d_x * c_i): the weights decoded exactly by {@link MatMulReference}, the
+     * activations quantized per 32-block by llama.cpp's rule (d = max|x| / 127 in float, codes rounded
+     * half away from zero); row [1] is the bound sum_i |w_i| * d_x / 2 on what quantizing x may change.
      */
     private static double[][] quantizedReference(TensorType type, byte[] w, int rows, int cols, float[] x, int batch) {
-        ByteBuffer buf = ByteBuffer.wrap(w).order(ByteOrder.LITTLE_ENDIAN);
         double[][] out = new double[2][batch * rows];
         for (int t = 0; t < batch; t++) {
             for (int r = 0; r < rows; r++) {
@@ -239,18 +247,13 @@ class InterleavedMatrixTest {
                     }
                     float dx = amax / 127f;
                     float inverse = dx == 0 ? 0 : 1 / dx;
-                    int p = (r * (cols / 32) + b) * type.bytesPerBlock();
-                    double dw = Float.float16ToFloat(buf.getShort(p));
-                    long dot = 0;
-                    long codeMagnitudes = 0;
                     for (int i = 0; i < 32; i++) {
-                        int code = weightCode(type, w, p, i);
+                        double weight = MatMulReference.element(type, w, (long) r * cols + 32L * b + i);
                         float v = x[t * cols + 32 * b + i] * inverse;
-                        dot += (long) code * (long) Math.copySign(Math.floor(Math.abs(v) + 0.5f), v);
-                        codeMagnitudes += Math.abs(code);
+                        double code = Math.copySign(Math.floor(Math.abs(v) + 0.5f), v);
+                        sum += weight * dx * code;
+                        bound += Math.abs(weight) * dx / 2;
                     }
-                    sum += dw * (double) dx * dot;
-                    bound += Math.abs(dw) * codeMagnitudes * (double) dx / 2;
                 }
                 out[0][t * rows + r] = sum;
                 out[1][t * rows + r] = bound;
@@ -259,12 +262,4 @@ class InterleavedMatrixTest {
         return out;
     }
 
-    /** Element i's integer code in the block at byte p: q - 8 for Q4_0's nibbles, the signed byte for Q8_0. */
-    private static int weightCode(TensorType type, byte[] w, int p, int i) {
-        if (type == TensorType.Q8_0) {
-            return w[p + 2 + i];
-        }
-        int packed = w[p + 2 + (i % 16)] & 0xFF;
-        return (i < 16 ? packed & 0x0F : packed >> 4) - 8;
-    }
 }
