@@ -8,6 +8,8 @@
 # Then, on the GPU machine (one call, e.g. the session's `run` tool with carry [".gpu"]):
 #   bash .gpu/run-checks.sh            (about 5 minutes: tests, generate, benchmarks, PyTorch reference)
 #   bash .gpu/run-checks.sh memcheck   (the kernel tests under compute-sanitizer)
+#   bash .gpu/run-checks.sh quant      (issue #8 only, about 2 minutes: the quantized-weight tests, their
+#                                       benchmarks and the PyTorch reference)
 # The bundle must stay under 64 MiB.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,7 +53,8 @@ cp "$root/scripts/gpu-torch-reference.py" "$gpu/"
 cat > "$gpu/run-checks.sh" <<'RUN'
 #!/usr/bin/env bash
 # Runs on the GPU machine from the repository root: GPU tests, kernel benchmarks, PyTorch reference.
-# "bash .gpu/run-checks.sh memcheck" runs only the kernel tests under compute-sanitizer (a few minutes).
+# "bash .gpu/run-checks.sh memcheck" runs only the kernel tests under compute-sanitizer (a few minutes);
+# "bash .gpu/run-checks.sh quant" only the quantized-weight tests and benchmarks (issue #8).
 set -uo pipefail
 gpu=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${OUT:-$gpu/out}
@@ -69,6 +72,23 @@ if [ "${1:-}" = memcheck ]; then
   echo "memcheck exit $?" | tee -a "$out/memcheck.log"; grep -E "ERROR SUMMARY|tests (successful|failed)" "$out/memcheck.log"
   exit 0
 fi
+quant_tests=(dev.flashj.cuda.kernels.CudaQuantMatmulTest dev.flashj.cuda.model.CudaQuantizedModelTest)
+quant_bench() {
+  echo "== FlashJ quantized-weight benchmarks (issue #8; fp16 reference interleaved in the same run)"
+  timeout 240 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.bench.CudaQuantBench 2>&1 | tee "$out/bench-quant.txt"
+}
+if [ "${1:-}" = quant ]; then
+  echo "== quantized-weight GPU tests"
+  timeout 200 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.GpuTestRunner "${quant_tests[@]}" > "$out/gpu-tests-quant.log" 2>&1
+  echo "tests exit $?" | tee -a "$out/gpu-tests-quant.log"; tail -25 "$out/gpu-tests-quant.log"
+  echo "== generate on cuda, Q4_0 weights kept quantized"
+  timeout 60 "$java" "${flags[@]}" -jar "$gpu/lib/flashj.jar" generate -m "$gpu/testdata/derived/stories260K-Q4_0mix.gguf" \
+    -p "Once upon a time" -n 48 --temperature 0 --device cuda > "$out/generate-q4_0.txt" 2>&1; cat "$out/generate-q4_0.txt"
+  quant_bench
+  echo "== PyTorch reference"
+  timeout 150 python3 "$gpu/gpu-torch-reference.py" 2>&1 | tee "$out/bench-torch.txt"
+  exit 0
+fi
 echo "== flashj devices"; "$java" "${flags[@]}" -jar "$gpu/lib/flashj.jar" devices 2>&1 | tee "$out/devices.txt"
 echo "== GPU tests"
 timeout 300 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.GpuTestRunner > "$out/gpu-tests.log" 2>&1
@@ -78,8 +98,9 @@ timeout 60 "$java" "${flags[@]}" -jar "$gpu/lib/flashj.jar" generate -m "$gpu/te
   -p "Once upon a time" -n 48 --temperature 0 --device cuda > "$out/generate.txt" 2>&1; cat "$out/generate.txt"
 echo "== FlashJ kernel benchmarks"
 timeout 200 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.bench.CudaKernelBench 2>&1 | tee "$out/bench-flashj.txt"
+quant_bench
 echo "== PyTorch reference"
-timeout 120 python3 "$gpu/gpu-torch-reference.py" 2>&1 | tee "$out/bench-torch.txt"
+timeout 150 python3 "$gpu/gpu-torch-reference.py" 2>&1 | tee "$out/bench-torch.txt"
 RUN
 chmod +x "$gpu/run-checks.sh"
 du -sh "$gpu" | awk '{print "gpu-check: .gpu/ holds " $1 " (at most 64 MiB may travel)"}'

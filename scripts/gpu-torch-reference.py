@@ -64,3 +64,22 @@ for kv in (1024, 4096, 32768):
     q, k, v = rand(1, 32, 1, 128), rand(1, 8, kv, 128), rand(1, 8, kv, 128)
     ms = median_ms(lambda: F.scaled_dot_product_attention(q, k, v, enable_gqa=True))
     report("decode attention fp16 (sdpa)", f"kv={kv} heads=32/8 d=128", ms, 2.0 * 2 * kv * 8 * 128, "GB/s")
+
+# Issue #8 (quantized weights): fp16 products at 1 and 16 tokens on the GEMV shapes, and torch._scaled_mm for the
+# W8A8 FP8 GEMM (row-wise scales where this torch supports them, else one scale per tensor).
+for n, k in [(4096, 14336), (14336, 4096)]:
+    for tokens in (1, 16):
+        x, w = rand(tokens, k), rand(n, k)
+        report("fp16 matmul (reference)", f"rows={n} k={k} tokens={tokens}", median_ms(lambda: F.linear(x, w)), 2.0 * n * k,
+               "GB/s")
+for m, n, k in [(8192, 8192, 8192), (512, 14336, 4096)]:
+    fp8 = torch.float8_e4m3fn
+    a = rand(m, k).to(fp8)
+    b = rand(n, k).to(fp8).t()
+    for label, sa, sb in [("row-wise", torch.ones(m, 1, device=dev), torch.ones(1, n, device=dev)),
+                          ("tensor-wise", torch.ones((), device=dev), torch.ones((), device=dev))]:
+        try:
+            ms = median_ms(lambda: torch._scaled_mm(a, b, scale_a=sa, scale_b=sb, out_dtype=half))
+            report(f"gemm W8A8 fp8 (torch._scaled_mm {label} scales)", f"m={m} n={n} k={k}", ms, 2.0 * m * n * k, "TFLOP/s")
+        except (RuntimeError, TypeError) as e:
+            print(f"torch | _scaled_mm {label} | m={m} n={n} k={k} | unavailable: {str(e).splitlines()[0]}")

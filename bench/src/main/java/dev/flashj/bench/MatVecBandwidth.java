@@ -1,5 +1,6 @@
 package dev.flashj.bench;
 
+import dev.flashj.cpu.CpuMatrix;
 import dev.flashj.cpu.CpuThreads;
 import dev.flashj.cpu.MatMul;
 import dev.flashj.cpu.MemoryReadBandwidth;
@@ -44,8 +45,7 @@ public final class MatVecBandwidth {
     /** The read-bandwidth reference buffer: 1 GiB. */
     private static final int READ_BUFFER_MIB = 1024;
     private static final long COPIES_BYTES = 512L << 20;
-    private static final TensorType[] TYPES = {
-            TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q8_0, TensorType.Q4_0, TensorType.Q4_K, TensorType.Q6_K};
+    private static final String[] VARIANTS = {"F32", "F16", "BF16", "Q8_0", "Q8_0/packed", "Q4_0", "Q4_0/packed", "Q4_K", "Q4_K/packed", "Q6_K"};
     private static final int[][] SHAPES = {{4096, 4096}, {5632, 2048}, {2048, 5632}};
 
     private MatVecBandwidth() {
@@ -53,7 +53,7 @@ public final class MatVecBandwidth {
 
     public static void main(String[] args) {
         int threadCount = args.length > 0 ? Integer.parseInt(args[0]) : CpuThreads.defaultThreads();
-        TensorType[] types = args.length > 1 ? parseTypes(args[1]) : TYPES;
+        List<Variant> types = Variant.parseAll(args.length > 1 ? args[1].split(",") : VARIANTS);
         try (CpuThreads threads = new CpuThreads(threadCount);
              MemoryReadBandwidth big = new MemoryReadBandwidth(threads, READ_BUFFER_MIB)) {
             double bandwidthBefore = big.measure(7);
@@ -61,7 +61,7 @@ public final class MatVecBandwidth {
             List<String> rowsOut = new ArrayList<>();
             List<Result> results = new ArrayList<>();
             for (int[] shape : SHAPES) {
-                for (TensorType type : types) {
+                for (Variant type : types) {
                     Result r = measure(threads, big, type, shape[0], shape[1]);
                     results.add(r);
                     rowsOut.add(type + "|" + shape[0] + " × " + shape[1]);
@@ -88,14 +88,29 @@ public final class MatVecBandwidth {
         }
     }
 
-    /** A comma-separated list of weight types (the optional second argument), e.g. {@code Q4_0,Q8_0}. */
-    private static TensorType[] parseTypes(String list) {
-        String[] names = list.split(",");
-        TensorType[] types = new TensorType[names.length];
-        for (int i = 0; i < names.length; i++) {
-            types[i] = TensorType.valueOf(names[i].trim().toUpperCase(Locale.ROOT));
+    /**
+     * A weight type, read in place or {@code /packed}: repacked at load by {@link CpuMatrix#prepare} as
+     * the CPU model does (the optional second argument lists them, e.g. {@code Q4_0,Q4_0/packed,Q8_0}).
+     */
+    private record Variant(TensorType type, boolean packed) {
+        static List<Variant> parseAll(String[] names) {
+            List<Variant> variants = new ArrayList<>();
+            for (String name : names) {
+                String n = name.trim().toUpperCase(Locale.ROOT);
+                boolean packed = n.endsWith("/PACKED");
+                variants.add(new Variant(TensorType.valueOf(packed ? n.substring(0, n.length() - 7) : n), packed));
+            }
+            return variants;
         }
-        return types;
+
+        CpuMatrix matrix(Tensor t, Arena arena) {
+            return packed ? CpuMatrix.prepare(t, arena) : CpuMatrix.inPlace(t);
+        }
+
+        @Override
+        public String toString() {
+            return type + (packed ? " repacked (8-bit activations)" : "");
+        }
     }
 
     /**
@@ -123,16 +138,17 @@ public final class MatVecBandwidth {
         return best;
     }
 
-    private static Result measure(CpuThreads threads, MemoryReadBandwidth big, TensorType type, int rows, int cols) {
+    private static Result measure(CpuThreads threads, MemoryReadBandwidth big, Variant variant, int rows, int cols) {
+        TensorType type = variant.type();
         try (Arena arena = Arena.ofShared()) {
             long bytes = type.bytesFor((long) rows * cols);
             int copies = (int) Math.max(2, (COPIES_BYTES + bytes - 1) / bytes);
-            List<Tensor> weights = new ArrayList<>();
+            List<CpuMatrix> weights = new ArrayList<>();
             SplittableRandom random = new SplittableRandom(type.ordinal());
             MemorySegment first = randomWeights(arena, type, bytes, random);
             for (int i = 0; i < copies; i++) {
                 MemorySegment data = i == 0 ? first : arena.allocate(bytes, 64).copyFrom(first);
-                weights.add(new Tensor(type + "#" + i, type, new long[]{rows, cols}, data.asReadOnly()));
+                weights.add(variant.matrix(new Tensor(type + "#" + i, type, new long[]{rows, cols}, data.asReadOnly()), arena));
             }
             float[] x = new float[64 * cols];
             for (int i = 0; i < x.length; i++) {
@@ -141,7 +157,7 @@ public final class MatVecBandwidth {
             float[] out = new float[64 * rows];
 
             for (int warm = 0; warm < 3; warm++) {
-                for (Tensor w : weights) {
+                for (CpuMatrix w : weights) {
                     MatMul.matmul(threads, w, x, 0, 1, out, 0);
                 }
             }
@@ -150,7 +166,7 @@ public final class MatVecBandwidth {
             for (int pass = 0; pass < 10; pass++) {
                 bestRead = Math.max(bestRead, big.measure(1));
                 long t0 = System.nanoTime();
-                for (Tensor w : weights) {
+                for (CpuMatrix w : weights) {
                     MatMul.matmul(threads, w, x, 0, 1, out, 0);
                 }
                 bestVec = Math.min(bestVec, (System.nanoTime() - t0) / 1e9 / copies);
@@ -158,16 +174,16 @@ public final class MatVecBandwidth {
 
             double batch16 = batchFlops(threads, weights, x, out, 16);
             double batch64 = batchFlops(threads, weights, x, out, 64);
-            return new Result(bytes / bestVec, bestRead, rows / bestVec, computeCeiling(type, first, rows, cols, x), batch16, batch64,
+            return new Result(bytes / bestVec, bestRead, rows / bestVec, computeCeiling(variant, first, rows, cols, x), batch16, batch64,
                     prefillCpuFlops(weights.getFirst(), x));
         }
     }
 
     /** FLOP/s of a prefill of {@code batch} tokens (best of several passes over up to four copies of the weights). */
-    private static double batchFlops(CpuThreads threads, List<Tensor> weights, float[] x, float[] out, int batch) {
-        Tensor w0 = weights.getFirst();
+    private static double batchFlops(CpuThreads threads, List<CpuMatrix> weights, float[] x, float[] out, int batch) {
+        Tensor w0 = weights.getFirst().source();
         int batchCopies = Math.min(weights.size(), 4);
-        MatMul.matmul(threads, w0, x, 0, batch, out, 0);
+        MatMul.matmul(threads, weights.getFirst(), x, 0, batch, out, 0);
         double best = Double.MAX_VALUE;
         for (int pass = 0; pass < 5; pass++) {
             long t0 = System.nanoTime();
@@ -182,15 +198,16 @@ public final class MatVecBandwidth {
      * FLOP/s of a 64-token prefill on one thread, per second of that thread's CPU time (best of
      * several passes after a warm-up): time slices lost to other jobs do not count.
      */
-    private static double prefillCpuFlops(Tensor w, float[] x) {
+    private static double prefillCpuFlops(CpuMatrix matrix, float[] x) {
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        Tensor w = matrix.source();
         int batch = 64;
         float[] out = new float[batch * (int) w.rows()];
         try (CpuThreads one = new CpuThreads(1)) {
             double best = 0;
             for (int pass = 0; pass < 6; pass++) {
                 long t0 = cpu.getCurrentThreadCpuTime();
-                MatMul.matmul(one, w, x, 0, batch, out, 0);
+                MatMul.matmul(one, matrix, x, 0, batch, out, 0);
                 long t1 = cpu.getCurrentThreadCpuTime();
                 if (pass >= 2 && t1 > t0) {
                     best = Math.max(best, 2.0 * w.rows() * w.cols() * batch / ((t1 - t0) / 1e9));
@@ -201,13 +218,18 @@ public final class MatVecBandwidth {
     }
 
     /** Weight bytes per second of CPU time for one thread over the first rows of a matrix (256 KiB or less: cache-resident). */
-    private static double computeCeiling(TensorType type, MemorySegment data, int rows, int cols, float[] x) {
+    private static double computeCeiling(Variant variant, MemorySegment data, int rows, int cols, float[] x) {
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        TensorType type = variant.type();
         long rowBytes = type.bytesFor(cols);
         int sliceRows = (int) Math.max(1, Math.min(rows, (256 * 1024) / rowBytes));
-        Tensor slice = new Tensor("slice", type, new long[]{sliceRows, cols}, data.asSlice(0, sliceRows * rowBytes));
+        if (sliceRows >= 32) {
+            sliceRows -= sliceRows % 32; // whole 32-row groups, so that repacked slices carry no padding
+        }
         float[] out = new float[sliceRows];
-        try (CpuThreads one = new CpuThreads(1)) {
+        try (CpuThreads one = new CpuThreads(1); Arena arena = Arena.ofConfined()) {
+            CpuMatrix slice = variant.matrix(new Tensor("slice", type, new long[]{sliceRows, cols},
+                    data.asSlice(0, sliceRows * rowBytes)), arena);
             int reps = (int) Math.max(1, (8L << 20) / (sliceRows * rowBytes));
             double best = 0;
             for (int pass = 0; pass < 30; pass++) {

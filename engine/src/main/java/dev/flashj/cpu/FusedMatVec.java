@@ -87,6 +87,39 @@ public final class FusedMatVec {
         });
     }
 
+    /**
+     * {@link #stacked(CpuThreads, float[], int, Tensor, float[], Tensor, float[], Tensor, float[])} for
+     * the model's matrices: fused when all three are read in place; a repacked matrix has its own
+     * kernel, and then each is multiplied on its own ({@link CpuMatrix#matmul}, batch 1).
+     */
+    public static void stacked(CpuThreads threads, float[] x, int xOffset,
+                               CpuMatrix a, float[] outA, CpuMatrix b, float[] outB, CpuMatrix c, float[] outC) {
+        if (a instanceof InPlaceMatrix(Tensor ta) && b instanceof InPlaceMatrix(Tensor tb)
+                && c instanceof InPlaceMatrix(Tensor tc)) {
+            stacked(threads, x, xOffset, ta, outA, tb, outB, tc, outC);
+        } else {
+            a.matmul(threads, x, xOffset, 1, outA, 0);
+            b.matmul(threads, x, xOffset, 1, outB, 0);
+            c.matmul(threads, x, xOffset, 1, outC, 0);
+        }
+    }
+
+    /**
+     * {@link #swiGlu(CpuThreads, float[], int, Tensor, Tensor, float[], int)} for the model's matrices:
+     * fused when both are read in place, otherwise the two products ({@code up}'s into
+     * {@code upScratch}, which must hold a row each) and then {@link Ops#siluMul}.
+     */
+    public static void swiGlu(CpuThreads threads, float[] x, int xOffset, CpuMatrix gate, CpuMatrix up, float[] out,
+                              int outOffset, float[] upScratch) {
+        if (gate instanceof InPlaceMatrix(Tensor g) && up instanceof InPlaceMatrix(Tensor u)) {
+            swiGlu(threads, x, xOffset, g, u, out, outOffset);
+        } else {
+            gate.matmul(threads, x, xOffset, 1, out, outOffset);
+            up.matmul(threads, x, xOffset, 1, upScratch, 0);
+            Ops.siluMul(out, outOffset, upScratch, 0, (int) gate.source().rows());
+        }
+    }
+
     private static void dotRows(DotKernel kernel, MemorySegment data, long rowBytes, float[] x, int xOffset, float[] sums,
                                 int cols, float[] out, int from, int to, float[] lanes) {
         for (int r = from; r < to; r++) {

@@ -1,6 +1,7 @@
 package dev.flashj.cpu;
 
 import dev.flashj.FlashjException;
+import dev.flashj.tensor.Tensor;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -16,10 +17,13 @@ import java.util.Optional;
  * cannot hide, which measured about a third of the decode time (docs/perf/cpu.md, "Decode path").
  * With 2 MiB pages the walks all but disappear.
  *
- * <p>The copies live until {@link #close()}, which unmaps the block and makes every segment handed out
+ * <p>It is an {@link Arena}, so that matrices repacked at load ({@link CpuMatrix#prepare}) are allocated
+ * in it directly; an allocation that no longer fits the block comes from an ordinary shared arena
+ * instead (the reservation is an estimate: a repacked layout may be larger than the file's). The
+ * memory lives until {@link #close()}, which unmaps the block and makes every segment handed out
  * inaccessible (an access then throws instead of reading freed memory).
  */
-public final class HugePageArena implements AutoCloseable {
+public final class HugePageArena implements Arena {
     private static final long HUGE_PAGE = 2L << 20;
     /** Copies start on cache-line boundaries, so aligned vector loads of a row never straddle two lines more than needed. */
     private static final long ALIGNMENT = 64;
@@ -28,6 +32,7 @@ public final class HugePageArena implements AutoCloseable {
 
     private final Arena arena;
     private final MemorySegment block;
+    private final Arena overflow = Arena.ofShared();
     private long used;
 
     private HugePageArena(Arena arena, MemorySegment block) {
@@ -125,11 +130,45 @@ public final class HugePageArena implements AutoCloseable {
         return copy.asReadOnly();
     }
 
-    /** Unmaps the memory; segments from {@link #copyOf} become inaccessible. Idempotent. */
+    /**
+     * {@code matrix} read from this arena: a matrix read in place from its file is copied here, a
+     * repacked one (already a copy) is returned as it is.
+     *
+     * @throws IllegalStateException when the arena has no room left for the copy
+     */
+    public CpuMatrix residentCopy(CpuMatrix matrix) {
+        if (!(matrix instanceof InPlaceMatrix(Tensor t))) {
+            return matrix;
+        }
+        return CpuMatrix.inPlace(new Tensor(t.name(), t.type(), t.shape(), copyOf(t.data())));
+    }
+
+    /** Zeroed memory in the huge-page block while it has room, else from an ordinary shared arena. */
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        if (byteSize < 0 || byteAlignment <= 0 || Long.bitCount(byteAlignment) != 1) {
+            throw new IllegalArgumentException("bad allocation: " + byteSize + " bytes aligned to " + byteAlignment);
+        }
+        long start = roundUp(block.address() + used, Math.max(byteAlignment, ALIGNMENT)) - block.address();
+        if (start + byteSize > block.byteSize()) {
+            return overflow.allocate(byteSize, byteAlignment);
+        }
+        used = start + byteSize;
+        return block.asSlice(start, byteSize); // fresh anonymous pages read as zero
+    }
+
+    /** The lifetime of the huge-page block (overflow allocations share it: both end at {@link #close()}). */
+    @Override
+    public MemorySegment.Scope scope() {
+        return arena.scope();
+    }
+
+    /** Unmaps the memory; segments from {@link #copyOf} and {@link #allocate} become inaccessible. Idempotent. */
     @Override
     public void close() {
         if (arena.scope().isAlive()) {
             arena.close();
+            overflow.close();
         }
     }
 

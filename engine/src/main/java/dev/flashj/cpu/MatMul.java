@@ -19,9 +19,10 @@ import java.util.Objects;
  * {@link FloatTile} kernel multiplies it with {@link FloatTile#TOKENS} tokens at a time.
  *
  * <p>Supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q8_K. Activations
- * are kept in float (llama.cpp quantizes them to 8 bits; the Vector API has no byte dot-product
- * instruction, which makes that route slower in Java), so results match a float64 reference up to
- * float rounding.
+ * are kept in float here, so results match a float64 reference up to float rounding. The model
+ * decodes Q4_0 and Q8_0 faster from copies repacked at load and multiplied with 8-bit activations
+ * ({@link CpuMatrix#prepare}, {@link InterleavedMatrix}); the overloads taking a {@link CpuMatrix}
+ * dispatch to whichever form a matrix has.
  */
 public final class MatMul {
     /**
@@ -56,12 +57,7 @@ public final class MatMul {
             throw new FlashjException("matmul of " + w + ": " + cols + " columns is not a whole number of "
                     + w.type() + " blocks of " + w.type().blockSize());
         }
-        if (batch < 0 || xOffset < 0 || outOffset < 0
-                || (long) xOffset + (long) batch * cols > x.length
-                || (long) outOffset + (long) batch * rows > out.length) {
-            throw new IllegalArgumentException("matmul of " + w + ": batch " + batch + " does not fit x["
-                    + x.length + "] at " + xOffset + " or out[" + out.length + "] at " + outOffset);
-        }
+        checkBatch(w, x, xOffset, batch, out, outOffset);
         if (batch == 0 || rows == 0) {
             return;
         }
@@ -97,12 +93,10 @@ public final class MatMul {
         int rows = (int) w.rows();
         int cols = (int) w.cols();
         // matmul(batch 1) validates the shapes; check the whole batch fits as well.
-        if (w.rows() > Integer.MAX_VALUE || w.cols() > Integer.MAX_VALUE || xOffset < 0 || outOffset < 0
-                || (long) xOffset + (long) batch * cols > x.length
-                || (long) outOffset + (long) batch * rows > out.length) {
-            throw new IllegalArgumentException("matmul of " + w + ": batch " + batch + " does not fit x["
-                    + x.length + "] at " + xOffset + " or out[" + out.length + "] at " + outOffset);
+        if (w.rows() > Integer.MAX_VALUE || w.cols() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("matmul of " + w + ": too many rows or columns");
         }
+        checkBatch(w, x, xOffset, batch, out, outOffset);
         long rowBytes = w.type().bytesFor(cols);
         if (rowBytes < 0) {
             throw new FlashjException("matmul of " + w + ": " + cols + " columns is not a whole number of "
@@ -127,6 +121,31 @@ public final class MatMul {
                 }
             }
         });
+    }
+
+    /** {@link #matmul} with a matrix prepared for the CPU (in place or repacked). */
+    public static void matmul(CpuThreads threads, CpuMatrix w, float[] x, int xOffset, int batch, float[] out, int outOffset) {
+        Objects.requireNonNull(threads, "threads");
+        w.matmul(threads, x, xOffset, batch, out, outOffset);
+    }
+
+    /** {@link #matmulPerToken} with a matrix prepared for the CPU (in place or repacked). */
+    public static void matmulPerToken(CpuThreads threads, CpuMatrix w, float[] x, int xOffset, int batch, float[] out,
+                                      int outOffset) {
+        Objects.requireNonNull(threads, "threads");
+        w.matmulPerToken(threads, x, xOffset, batch, out, outOffset);
+    }
+
+    /** Throws unless {@code batch} tokens of W's columns fit x at xOffset and its rows fit out at outOffset. */
+    static void checkBatch(Tensor w, float[] x, int xOffset, int batch, float[] out, int outOffset) {
+        long rows = w.rows();
+        long cols = w.cols();
+        if (batch < 0 || xOffset < 0 || outOffset < 0
+                || (long) xOffset + (long) batch * cols > x.length
+                || (long) outOffset + (long) batch * rows > out.length) {
+            throw new IllegalArgumentException("matmul of " + w + ": batch " + batch + " does not fit x["
+                    + x.length + "] at " + xOffset + " or out[" + out.length + "] at " + outOffset);
+        }
     }
 
     /** The kernel for a weight type, or an exception naming the unsupported type. */

@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -94,6 +95,34 @@ class FusedMatVecTest {
                     assertEquals(expected, fused[1 + r], 1e-4 * (1 + Math.abs(expected)), types[0] + " row " + r);
                 }
                 assertTrue(Float.isNaN(fused[0]) && Float.isNaN(fused[rows + 1]), "wrote outside its range");
+            }
+        }
+    }
+
+    @Test
+    void modelMatricesFuseInPlaceOnesAndMultiplyRepackedOnesAlone() {
+        Random random = new Random(41);
+        int rows = 64;
+        int cols = 96;
+        try (CpuThreads threads = new CpuThreads(2); Arena arena = Arena.ofShared()) {
+            for (TensorType type : new TensorType[]{TensorType.F16, TensorType.Q8_0, TensorType.Q4_0}) {
+                float[] x = randomX(random, cols);
+                CpuMatrix[] w = new CpuMatrix[3];
+                for (int m = 0; m < 3; m++) {
+                    w[m] = CpuMatrix.prepare(MatMulParityTest.oddlyPlaced(arena, type, rows, cols,
+                            MatMulReference.randomWeights(type, rows, cols, random)), arena);
+                }
+                float[][] fused = {new float[rows], new float[rows], new float[rows]};
+                FusedMatVec.stacked(threads, x, 0, w[0], fused[0], w[1], fused[1], w[2], fused[2]);
+                float[] swiGlu = new float[rows];
+                FusedMatVec.swiGlu(threads, x, 0, w[0], w[1], swiGlu, 0, new float[rows]);
+                float[][] single = new float[3][rows];
+                for (int m = 0; m < 3; m++) {
+                    w[m].matmul(threads, x, 0, 1, single[m], 0);
+                    assertArrayEquals(single[m], fused[m], type + " matrix " + m);
+                }
+                Ops.siluMul(single[0], 0, single[1], 0, rows);
+                assertArrayEquals(single[0], swiGlu, type + " SwiGLU");
             }
         }
     }

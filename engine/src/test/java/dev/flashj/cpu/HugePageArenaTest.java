@@ -1,5 +1,7 @@
 package dev.flashj.cpu;
 
+import dev.flashj.tensor.Tensor;
+import dev.flashj.tensor.TensorType;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -8,6 +10,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -44,6 +47,50 @@ class HugePageArenaTest {
         long available = HugePageArena.availableMemory();
         assertTrue(available > 0, "MemAvailable should be readable where huge pages are");
         assertTrue(HugePageArena.open(available).isEmpty());
+    }
+
+    @Test
+    void allocatesAlignedZeroedMemoryAndOverflowsIntoAnOrdinaryArena() {
+        assumeTrue(HugePageArena.hugePagesAvailable(), "no transparent huge pages on this OS");
+        Optional<HugePageArena> opened = HugePageArena.open(4096);
+        assertTrue(opened.isPresent());
+        MemorySegment inBlock;
+        MemorySegment overflow;
+        try (HugePageArena arena = opened.get()) {
+            inBlock = arena.allocate(1000, 256);
+            assertEquals(0, inBlock.address() % 256);
+            for (long i = 0; i < inBlock.byteSize(); i++) {
+                assertEquals(0, inBlock.get(ValueLayout.JAVA_BYTE, i));
+            }
+            inBlock.set(ValueLayout.JAVA_BYTE, 999, (byte) 7);
+            overflow = arena.allocate(8192, 64); // past the 4096-byte block
+            assertEquals(8192, overflow.byteSize());
+            overflow.set(ValueLayout.JAVA_BYTE, 8191, (byte) 1);
+            assertThrows(IllegalArgumentException.class, () -> arena.allocate(8, 3));
+        }
+        MemorySegment a = inBlock;
+        MemorySegment b = overflow;
+        assertThrows(IllegalStateException.class, () -> a.get(ValueLayout.JAVA_BYTE, 0));
+        assertThrows(IllegalStateException.class, () -> b.get(ValueLayout.JAVA_BYTE, 0));
+    }
+
+    @Test
+    void residentCopyCopiesInPlaceMatricesAndKeepsRepackedOnes() {
+        assumeTrue(HugePageArena.hugePagesAvailable(), "no transparent huge pages on this OS");
+        try (Arena heap = Arena.ofConfined(); HugePageArena arena = HugePageArena.open(1 << 20).orElseThrow()) {
+            MemorySegment bytes = filled(heap, 4 * 32 * 4, 5);
+            CpuMatrix mapped = CpuMatrix.inPlace(new Tensor("w", TensorType.F32, new long[]{4, 32}, bytes));
+            CpuMatrix copy = arena.residentCopy(mapped);
+            assertEquals(-1, copy.source().data().mismatch(bytes));
+            assertTrue(copy.source().data().isReadOnly());
+            assertEquals("w", copy.source().name());
+            Tensor q8 = MatMulParityTest.oddlyPlaced(heap, TensorType.Q8_0, 32, 64,
+                    MatMulReference.randomWeights(TensorType.Q8_0, 32, 64, new java.util.Random(3)));
+            CpuMatrix prepared = CpuMatrix.prepare(q8, arena);
+            if (!(prepared instanceof InPlaceMatrix)) {
+                assertSame(prepared, arena.residentCopy(prepared), "a repacked matrix is already a copy");
+            }
+        }
     }
 
     @Test

@@ -7,9 +7,9 @@ import dev.flashj.ops.AttentionOps;
  * attention ops on it. Cases that need more (the OpenCL matmul kernels, CPU threads) ask for the
  * concrete type. Not thread-safe.
  */
-public sealed interface BenchBackend extends AutoCloseable permits CpuBackend, OpenClBackend {
+public sealed interface BenchBackend extends AutoCloseable permits CpuBackend, OpenClBackend, CudaBackend {
 
-    /** The device id used on the command line: "cpu", "opencl:0:0". */
+    /** The device id used on the command line: "cpu", "opencl:0:0", "cuda:0". */
     String id();
 
     /** What it is, for the report header. */
@@ -17,7 +17,8 @@ public sealed interface BenchBackend extends AutoCloseable permits CpuBackend, O
 
     /**
      * The duration of one {@code launch}: device time from the first kernel's start to the last
-     * one's end on devices with profiling events, wall time on the CPU (whose ops are synchronous).
+     * one's end on OpenCL (profiling events), between two events around it on the CUDA stream, wall
+     * time on the CPU (whose ops are synchronous).
      */
     long timeNanos(Runnable launch);
 
@@ -30,7 +31,16 @@ public sealed interface BenchBackend extends AutoCloseable permits CpuBackend, O
     /** The last-level cache the input rotation must outgrow, in bytes (an estimate where the system does not say). */
     long cacheBytes();
 
-    /** The attention ops on this device (owned by the backend). */
+    /** Whether {@link #attentionOps()} exists here (CUDA's cases drive its kernels directly instead). */
+    default boolean hasAttentionOps() {
+        return true;
+    }
+
+    /**
+     * The attention ops on this device (owned by the backend).
+     *
+     * @throws UnsupportedOperationException where {@link #hasAttentionOps()} is false
+     */
     AttentionOps attentionOps();
 
     @Override

@@ -1,8 +1,6 @@
 package dev.flashj.cli.bench;
 
 import dev.flashj.cli.VersionProvider;
-import dev.flashj.opencl.runtime.ClDevice;
-import dev.flashj.opencl.runtime.OpenCl;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -30,11 +28,11 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "bench",
         sortOptions = false,
-        subcommands = BenchGenerateCommand.class,
+        subcommands = {BenchGenerateCommand.class, BenchCompareCommand.class},
         description = {
                 "Benchmark FlashJ's kernels (attention, matmul, RMSNorm, RoPE) on random inputs; no model file needed.",
-                "Without --op: a quick suite of every op on the best device (an OpenCL GPU, else the CPU).",
-                "Each row: median and p10-p90 of many runs after warm-up (device time from profiling events on OpenCL),"
+                "Without --op: a quick suite of every op on the best device (a CUDA GPU, else an OpenCL GPU, else the CPU).",
+                "Each row: median and p10-p90 of many runs after warm-up (device time from CUDA events or OpenCL profiling events),"
                         + " GFLOP/s, GB/s, and the fraction of the machine's own ceiling, measured at the start.",
                 "Shapes: --shape small | default | key=value,... where a value may be a sweep FROM..TO (doubling) or"
                         + " A/B/C. --list-ops shows each op's keys and defaults."},
@@ -42,6 +40,8 @@ import java.util.concurrent.Callable;
                 "  flashj bench",
                 "  flashj bench --device opencl --op flash-prefill --shape b=1,h=32,kvh=8,n=512..8192,d=128 --plot attn.png",
                 "  flashj bench --op gemv --shape m=4096,k=4096 --dtype f32,q8_0,q4_0 --json gemv.json",
+                "  flashj bench --device cuda --cases scripts/side-by-side-cases.txt --json ours.json",
+                "  flashj bench compare --ours ours.json --reference torch.json --write docs/perf/h100.md",
                 "  flashj bench generate --shape tinyllama-1.1b --type q8_0   (end-to-end prefill/decode tokens/s)"})
 public final class BenchCommand implements Callable<Integer> {
     /** The memory all input sets of one case may take. */
@@ -51,8 +51,8 @@ public final class BenchCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--device", paramLabel = "DEVICE", split = ",",
-            description = "auto (default: an OpenCL GPU, else the CPU; PoCL counts as a CPU), cpu, opencl (first GPU,"
-                    + " else first device) or opencl:P:D. Several: --device cpu,opencl.")
+            description = "auto (default: a usable CUDA GPU, else an OpenCL GPU, else the CPU; PoCL counts as a CPU), cpu,"
+                    + " cuda or cuda:N, opencl (first GPU, else first device) or opencl:P:D. Several: --device cpu,opencl.")
     private List<String> devices = new ArrayList<>();
 
     @Option(names = "--op", paramLabel = "NAME[,NAME]", description = "Ops to run (default: the quick suite). See --list-ops.")
@@ -63,8 +63,14 @@ public final class BenchCommand implements Callable<Integer> {
                     + " m=4096,k=4096,n=1); sweep with n=1024..16384 or n=1024/3000. Repeatable.")
     private List<String> shapes = new ArrayList<>();
 
+    @Option(names = "--cases", paramLabel = "FILE",
+            description = "Run the cases listed in FILE, one per line: OP SHAPE [DTYPE,...] ('#' starts a comment); dtypes a"
+                    + " device lacks are skipped. Instead of --op/--shape.")
+    private Path casesFile;
+
     @Option(names = "--dtype", paramLabel = "TYPE", split = ",",
-            description = "Weight types for gemv/gemm: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k (default: per op and device).")
+            description = "Weight types for gemv/gemm: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k; f16, bf16 for every op on CUDA"
+                    + " (default: per op and device).")
     private List<String> dtypes = new ArrayList<>();
 
     @Option(names = "--runs", paramLabel = "N", description = "Most timed runs per case (default: ${DEFAULT-VALUE}).")
@@ -162,8 +168,14 @@ public final class BenchCommand implements Callable<Integer> {
         return new TimingPlan(warmup, warmupSeconds, minRuns, maxRuns, maxSeconds);
     }
 
-    /** The quick suite, or every --op at every --shape (the op's default when none is given). */
+    /** The quick suite, the --cases file, or every --op at every --shape (the op's default when none is given). */
     private List<OpRegistry.Case> cases(OpRegistry registry) {
+        if (casesFile != null) {
+            if (!ops.isEmpty() || !shapes.isEmpty()) {
+                throw new BenchUsageException("--cases", "give either --cases or --op/--shape, not both");
+            }
+            return CaseFile.read(casesFile, registry);
+        }
         if (ops.isEmpty()) {
             if (!shapes.isEmpty()) {
                 throw new BenchUsageException("--shape", "shapes are per op: give --op too");
@@ -197,7 +209,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     private BenchReport.DeviceRun runDevice(String option, List<OpRegistry.Case> cases, List<Dtype> requested,
                                             TimingPlan timing, PrintWriter out, PrintWriter err) {
-        try (BenchBackend backend = open(resolve(option))) {
+        try (BenchBackend backend = open(DevicePick.resolve(option, DevicePick::probe))) {
             List<BenchRunner.Planned> planned = plan(backend, cases, requested, err);
             err.println("bench: measuring the ceilings of " + backend.id() + " ...");
             err.flush();
@@ -225,6 +237,18 @@ public final class BenchCommand implements Callable<Integer> {
                 skipped.put(c.op().name(), "not implemented on " + backend.id());
                 continue;
             }
+            if (!c.dtypes().isEmpty()) {
+                // A --cases line: its dtypes, less those this device lacks (the file may serve several devices).
+                for (Dtype d : c.dtypes()) {
+                    if (supported.contains(d)) {
+                        c.op().validate(backend, c.shape(), d);
+                        planned.add(new BenchRunner.Planned(c.op(), c.shape(), d));
+                    } else {
+                        skipped.put(c.op().name() + " " + d.cliName(), "no " + d.cliName() + " kernel on " + backend.id());
+                    }
+                }
+                continue;
+            }
             List<Dtype> chosen = requested.isEmpty() ? c.op().defaultDtypes(backend)
                     : requested.stream().filter(supported::contains).toList();
             if (chosen.isEmpty()) {
@@ -244,29 +268,11 @@ public final class BenchCommand implements Callable<Integer> {
         return planned;
     }
 
-    /** "auto" becomes the first OpenCL GPU when there is one, else "cpu". */
-    static String resolve(String option) {
-        String o = option.trim().toLowerCase(Locale.ROOT);
-        if (!o.equals("auto")) {
-            if (!o.equals("cpu") && !o.equals("opencl") && !o.matches("opencl:\\d+:\\d+")) {
-                throw new BenchUsageException("--device", "'" + option + "' is not auto, cpu, opencl or opencl:P:D");
-            }
-            return o;
-        }
-        try (OpenCl cl = OpenCl.open()) {
-            for (ClDevice d : cl.devices()) {
-                if (d.isGpu()) {
-                    return d.id();
-                }
-            }
-        } catch (RuntimeException | LinkageError e) {
-            // No OpenCL here: the CPU is the best device.
-        }
-        return "cpu";
-    }
-
     private BenchBackend open(String device) {
-        return device.equals("cpu") ? new CpuBackend(threads) : OpenClBackend.open(device);
+        if (device.equals("cpu")) {
+            return new CpuBackend(threads);
+        }
+        return device.startsWith("cuda") ? CudaBackend.open(device) : OpenClBackend.open(device);
     }
 
     private static void listOps(PrintWriter out, OpRegistry registry) {

@@ -40,7 +40,7 @@ final class LightningOp implements BenchOp {
 
     @Override
     public List<Dtype> dtypes(BenchBackend backend) {
-        return List.of(Dtype.F32);
+        return backend.hasAttentionOps() ? List.of(Dtype.F32) : List.of();
     }
 
     @Override

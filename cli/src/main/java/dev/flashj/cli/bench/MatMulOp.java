@@ -5,12 +5,15 @@ import java.util.List;
 /**
  * Weight matrix [m, k] times n activation vectors: GEMV (n = 1, decoding) or GEMM (n tokens,
  * prefill). The dtype is the weights'; activations are float32. CPU: {@code cpu.MatMul} reading
- * quantized blocks in place; OpenCL: the model's matvec/matmul kernels (f32 and f16 weights).
+ * quantized blocks in place; OpenCL: the model's matvec/matmul kernels (f32 and f16 weights); CUDA:
+ * {@code CudaOps.matmul} (GEMV for n = 1, else the tensor-core GEMM) with 16-bit activations and output.
  */
 final class MatMulOp implements BenchOp {
     private static final List<Dtype> CPU_TYPES = List.of(Dtype.F32, Dtype.Q8_0, Dtype.Q4_0, Dtype.F16, Dtype.BF16,
             Dtype.Q4_K, Dtype.Q6_K);
     private static final List<Dtype> CL_TYPES = List.of(Dtype.F32, Dtype.F16);
+    /** CUDA keeps weights and activations in one 16-bit type; the default is the first. */
+    static final List<Dtype> CUDA_TYPES = List.of(Dtype.F16, Dtype.BF16);
 
     private final String name;
     private final ShapeSchema schema;
@@ -54,7 +57,11 @@ final class MatMulOp implements BenchOp {
 
     @Override
     public List<Dtype> dtypes(BenchBackend backend) {
-        return backend instanceof CpuBackend ? CPU_TYPES : CL_TYPES;
+        return switch (backend) {
+            case CpuBackend cpu -> CPU_TYPES;
+            case OpenClBackend cl -> CL_TYPES;
+            case CudaBackend cuda -> CUDA_TYPES;
+        };
     }
 
     @Override
@@ -62,7 +69,7 @@ final class MatMulOp implements BenchOp {
         if (backend instanceof CpuBackend) {
             return name.equals("gemv") ? List.of(Dtype.F32, Dtype.Q8_0, Dtype.Q4_0) : List.of(Dtype.F32, Dtype.Q8_0);
         }
-        return CL_TYPES;
+        return backend instanceof CudaBackend ? List.of(Dtype.F16) : CL_TYPES;
     }
 
     @Override
@@ -76,10 +83,18 @@ final class MatMulOp implements BenchOp {
         int m = shape.get("m");
         int k = shape.get("k");
         int n = shape.get("n");
-        Work work = new Work(2.0 * m * k * n, dtype.tensorType().bytesFor((long) m * k) + 4.0 * n * (k + m));
         return switch (backend) {
-            case CpuBackend cpu -> new CpuMatMulCase(cpu, plan, dtype, m, k, n, work);
-            case OpenClBackend cl -> new ClMatMulCase(cl, plan, dtype, m, k, n, work);
+            case CpuBackend cpu -> new CpuMatMulCase(cpu, plan, dtype, m, k, n, work(m, k, n, dtype, 4));
+            case OpenClBackend cl -> new ClMatMulCase(cl, plan, dtype, m, k, n, work(m, k, n, dtype, 4));
+            case CudaBackend cuda -> new CudaMatMulCase(cuda, plan, dtype, m, k, n, work(m, k, n, dtype, 2));
         };
+    }
+
+    /**
+     * 2mkn FLOPs; the weights at their stored size plus activations in and out at
+     * {@code activationBytes} each (4 on the CPU and OpenCL, 2 on CUDA).
+     */
+    static Work work(int m, int k, int n, Dtype dtype, int activationBytes) {
+        return new Work(2.0 * m * k * n, dtype.tensorType().bytesFor((long) m * k) + (double) activationBytes * n * (k + m));
     }
 }

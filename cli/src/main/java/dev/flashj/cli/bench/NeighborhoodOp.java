@@ -61,7 +61,7 @@ final class NeighborhoodOp implements BenchOp {
 
     @Override
     public List<Dtype> dtypes(BenchBackend backend) {
-        return List.of(Dtype.F32);
+        return backend.hasAttentionOps() ? List.of(Dtype.F32) : List.of();
     }
 
     @Override

@@ -61,8 +61,24 @@ public final class OpRegistry {
                 quick("neighborhood-2d", "height=32,width=32"));
     }
 
-    /** One op at one shape (its dtypes: the defaults for the backend). */
-    public record Case(BenchOp op, Shape shape) {
+    /**
+     * One op at one shape.
+     *
+     * @param dtypes the dtypes a --cases line names; empty: --dtype, else the op's defaults on the backend
+     */
+    public record Case(BenchOp op, Shape shape, List<Dtype> dtypes) {
+        public Case {
+            dtypes = List.copyOf(dtypes);
+        }
+
+        public Case(BenchOp op, Shape shape) {
+            this(op, shape, List.of());
+        }
+    }
+
+    /** The op called {@code name}, if there is one. */
+    public java.util.Optional<BenchOp> find(String name) {
+        return java.util.Optional.ofNullable(ops.get(name));
     }
 
     private Case quick(String name, String shape) {

@@ -8,11 +8,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** RMSNorm of {@code rows} vectors of {@code dim} with a weight vector ({@code cpu.RmsNorm}; OpenCL {@code rmsnorm} kernel). */
+/**
+ * RMSNorm of {@code rows} vectors of {@code dim} with a weight vector ({@code cpu.RmsNorm}; OpenCL
+ * {@code rmsnorm} kernel; CUDA {@code rmsnorm_f16/bf16}: f32 in, 16-bit out, as in the model).
+ */
 final class RmsNormOp implements BenchOp {
     static final float EPS = 1e-5f;
     private static final double TOLERANCE = 1e-4;
-    private static final int SAMPLES = 8;
+    static final int SAMPLES = 8;
 
     private final ShapeSchema schema = new ShapeSchema()
             .key("rows", "vectors (tokens)", 256)
@@ -36,7 +39,7 @@ final class RmsNormOp implements BenchOp {
 
     @Override
     public List<Dtype> dtypes(BenchBackend backend) {
-        return List.of(Dtype.F32);
+        return backend instanceof CudaBackend ? MatMulOp.CUDA_TYPES : List.of(Dtype.F32);
     }
 
     @Override
@@ -44,7 +47,9 @@ final class RmsNormOp implements BenchOp {
         int rows = shape.get("rows");
         int dim = shape.get("dim");
         int elements = AttentionOpCase.count(new int[]{rows, dim});
-        Work work = new Work(4.0 * elements, 4.0 * (2.0 * elements + dim));
+        // f32 rows and weights in; the output in f32, or 16-bit on CUDA.
+        int outBytes = backend instanceof CudaBackend ? 2 : 4;
+        Work work = new Work(4.0 * elements, (4.0 + outBytes) * elements + 4.0 * dim);
         int sets = plan.sets(4L * elements);
         List<float[]> inputs = new ArrayList<>();
         for (int s = 0; s < sets; s++) {
@@ -54,6 +59,7 @@ final class RmsNormOp implements BenchOp {
         return switch (backend) {
             case CpuBackend cpu -> new CpuCase(inputs, weight, rows, dim, work);
             case OpenClBackend cl -> new ClCase(cl, inputs, weight, rows, dim, work);
+            case CudaBackend cuda -> new CudaRmsNormCase(cuda, CudaData.storage(dtype), inputs, weight, rows, dim, work);
         };
     }
 

@@ -13,12 +13,13 @@ import java.util.SplittableRandom;
 
 /**
  * Rotary position embedding, in place, of t tokens x h heads x d (all dims rotated, GGUF's
- * interleaved pairs, theta 10000): {@code cpu.Rope} and the OpenCL {@code rope} kernel. Runs rotate
+ * interleaved pairs, theta 10000): {@code cpu.Rope}, the OpenCL {@code rope} kernel and the CUDA
+ * {@code rope_f16/bf16} kernel (16-bit activations, f32 tables). Runs rotate
  * their input set further each time, which keeps values bounded (a rotation keeps norms).
  */
 final class RopeOp implements BenchOp {
     private static final double TOLERANCE = 1e-4;
-    private static final int SAMPLES = 8;
+    static final int SAMPLES = 8;
     private static final RopeStyle STYLE = RopeStyle.INTERLEAVED;
 
     private final ShapeSchema schema = new ShapeSchema()
@@ -44,7 +45,7 @@ final class RopeOp implements BenchOp {
 
     @Override
     public List<Dtype> dtypes(BenchBackend backend) {
-        return List.of(Dtype.F32);
+        return backend instanceof CudaBackend ? MatMulOp.CUDA_TYPES : List.of(Dtype.F32);
     }
 
     @Override
@@ -61,7 +62,8 @@ final class RopeOp implements BenchOp {
         int elements = AttentionOpCase.count(new int[]{t, h, d});
         RopeTable table = RopeTable.create(new RopeConfig(10000f, new RopeScaling.None(), STYLE, d), t);
         // Per element: 4 multiplies and 2 adds per pair; x read and written, the table read.
-        Work work = new Work(3.0 * elements, 4.0 * (2.0 * elements + (double) t * d));
+        int elementBytes = backend instanceof CudaBackend ? 2 : 4;
+        Work work = new Work(3.0 * elements, elementBytes * 2.0 * elements + 4.0 * t * d);
         int sets = plan.sets(4L * elements);
         List<float[]> inputs = new ArrayList<>();
         for (int s = 0; s < sets; s++) {
@@ -71,7 +73,21 @@ final class RopeOp implements BenchOp {
         return switch (backend) {
             case CpuBackend cpu -> new CpuCase(inputs, g, work);
             case OpenClBackend cl -> new ClCase(cl, inputs, g, work);
+            case CudaBackend cuda -> new CudaRopeCase(cuda, CudaData.storage(dtype), inputs, g.table(), t, h, d, work);
         };
+    }
+
+    /** The head vector at {@code before[at ..]} of token {@code tok}, rotated in float64 (interleaved pairs, theta 10000). */
+    static double[] rotatedHead(float[] before, int at, int tok, int headDim) {
+        double[] ref = new double[headDim];
+        for (int i = 0; i < headDim / 2; i++) {
+            double angle = tok * Math.pow(10000.0, -2.0 * i / headDim);
+            double a = before[at + 2 * i];
+            double b = before[at + 2 * i + 1];
+            ref[2 * i] = a * Math.cos(angle) - b * Math.sin(angle);
+            ref[2 * i + 1] = a * Math.sin(angle) + b * Math.cos(angle);
+        }
+        return ref;
     }
 
     private record Geometry(int tokens, int heads, int headDim, RopeTable table) {
@@ -99,20 +115,11 @@ final class RopeOp implements BenchOp {
             float[] after = inputs.getFirst();
             SplittableRandom pick = new SplittableRandom(11);
             SampledComparison c = new SampledComparison();
-            int pairs = g.headDim() / 2;
             for (int s = 0; s < SAMPLES; s++) {
                 int tok = s == 0 ? g.tokens() - 1 : pick.nextInt(g.tokens());
                 int head = pick.nextInt(g.heads());
                 int at = (tok * g.heads() + head) * g.headDim();
-                double[] ref = new double[g.headDim()];
-                for (int i = 0; i < pairs; i++) {
-                    double angle = tok * Math.pow(10000.0, -2.0 * i / g.headDim());
-                    double a = before[at + 2 * i];
-                    double b = before[at + 2 * i + 1];
-                    ref[2 * i] = a * Math.cos(angle) - b * Math.sin(angle);
-                    ref[2 * i + 1] = a * Math.sin(angle) + b * Math.cos(angle);
-                }
-                c.add(after, at, ref);
+                c.add(after, at, rotatedHead(before, at, tok, g.headDim()));
             }
             return c.build(TOLERANCE, "float64 rotation of " + SAMPLES + " sampled heads");
         }

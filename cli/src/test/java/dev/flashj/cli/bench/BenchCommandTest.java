@@ -81,7 +81,7 @@ class BenchCommandTest {
         assertTrue(cache.err().contains("option '--llc-mib': must be positive, was -1"), cache.toString());
         CliRun device = CliRun.flashj("bench", "--device", "tpu", "--op", "rope", "--shape", "small");
         assertEquals(2, device.exitCode(), device.toString());
-        assertTrue(device.err().contains("option '--device': 'tpu' is not auto, cpu, opencl or opencl:P:D"), device.toString());
+        assertTrue(device.err().contains("option '--device': 'tpu' is not auto, cpu, cuda, cuda:N, opencl or opencl:P:D"), device.toString());
     }
 
     @Test

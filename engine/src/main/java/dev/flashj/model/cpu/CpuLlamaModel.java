@@ -15,6 +15,7 @@ import dev.flashj.model.LlamaConfig;
 import dev.flashj.model.ModelFile;
 import dev.flashj.tokenizer.Tokenizer;
 
+import java.lang.foreign.Arena;
 import java.util.Optional;
 
 /**
@@ -37,13 +38,14 @@ public final class CpuLlamaModel implements LanguageModel {
     private final RopeTable rope;
     private final CpuThreads threads;
     private final BlockPool kvPool;
-    private final Optional<HugePageArena> weightCopies;
+    /** Holds the weight matrices the model copied or repacked at load; closed with the model. */
+    private final Arena weightMemory;
     private volatile boolean closed;
 
-    private CpuLlamaModel(ModelFile file, LlamaWeights weights, Optional<HugePageArena> weightCopies, RopeTable rope,
-                          CpuThreads threads, BlockPool kvPool) {
+    private CpuLlamaModel(ModelFile file, LlamaWeights weights, RopeTable rope, CpuThreads threads, BlockPool kvPool,
+                          Arena weightMemory) {
         this.file = file;
-        this.weightCopies = weightCopies;
+        this.weightMemory = weightMemory;
         this.config = file.config();
         this.weights = weights;
         this.rope = rope;
@@ -73,21 +75,29 @@ public final class CpuLlamaModel implements LanguageModel {
      * are read from ({@link WeightMemory#HUGE_PAGES} by default).
      */
     public static CpuLlamaModel load(ModelFile file, CpuThreads threads, KvBudget kvBudget, int blockSize,
-                                     WeightMemory weightMemory) {
+                                     WeightMemory placement) {
+        Arena weightMemory = null;
         try {
             validate(file);
             if (blockSize <= 0) {
                 throw new FlashjException("KV block size must be positive, got " + blockSize);
             }
-            LlamaWeights weights = LlamaWeights.bind(file);
+            // Repacked matrices go straight into the huge pages; a third more than the file's bytes
+            // leaves room for repacked layouts that are larger (reserved, not touched, if unused).
+            Optional<HugePageArena> hugePages = placement == WeightMemory.HUGE_PAGES
+                    ? HugePageArena.open(LlamaWeights.matrixBytes(file) / 3 * 4 + (64L << 20))
+                    : Optional.empty();
+            weightMemory = hugePages.<Arena>map(a -> a).orElseGet(Arena::ofShared);
+            LlamaWeights bound = LlamaWeights.bind(file, weightMemory);
+            LlamaWeights weights = hugePages.map(bound::withMatricesIn).orElse(bound);
             RopeTable rope = RopeTable.create(file.config().rope(), file.config().contextLength());
             LlamaConfig c = file.config();
             BlockPool pool = new BlockPool(new KvLayout(c.numLayers(), c.numKvHeads(), c.headDim(), blockSize), kvBudget);
-            LlamaWeights.Placed placed = weightMemory == WeightMemory.HUGE_PAGES
-                    ? LlamaWeights.inHugePages(weights)
-                    : new LlamaWeights.Placed(weights, Optional.empty());
-            return new CpuLlamaModel(file, placed.weights(), placed.arena(), rope, threads, pool);
+            return new CpuLlamaModel(file, weights, rope, threads, pool, weightMemory);
         } catch (RuntimeException | Error e) {
+            if (weightMemory != null) {
+                weightMemory.close();
+            }
             file.close();
             throw e;
         }
@@ -182,8 +192,8 @@ public final class CpuLlamaModel implements LanguageModel {
     public void close() {
         if (!closed) {
             closed = true;
-            weightCopies.ifPresent(HugePageArena::close);
             file.close();
+            weightMemory.close();
         }
     }
 }

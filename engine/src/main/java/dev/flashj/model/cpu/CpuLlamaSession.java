@@ -376,7 +376,7 @@ public final class CpuLlamaSession implements ModelSession {
             // Feed-forward (SwiGLU).
             RmsNorm.applyRows(x, 0, lw.ffnNorm(), eps, xb, 0, dim, n);
             if (n == 1) {
-                FusedMatVec.swiGlu(threads, xb, 0, lw.ffnGate(), lw.ffnUp(), gate, 0);
+                FusedMatVec.swiGlu(threads, xb, 0, lw.ffnGate(), lw.ffnUp(), gate, 0, up);
             } else {
                 MatMul.matmul(threads, lw.ffnGate(), xb, 0, n, gate, 0);
                 MatMul.matmul(threads, lw.ffnUp(), xb, 0, n, up, 0);

@@ -1,6 +1,7 @@
 package dev.flashj.model.cpu;
 
 import dev.flashj.FlashjException;
+import dev.flashj.cpu.CpuMatrix;
 import dev.flashj.cpu.HugePageArena;
 import dev.flashj.model.LlamaConfig;
 import dev.flashj.model.LlamaTensorNames;
@@ -8,91 +9,83 @@ import dev.flashj.model.ModelFile;
 import dev.flashj.tensor.Dequantizer;
 import dev.flashj.tensor.Tensor;
 
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * All weights of a LLaMA-family model, bound by canonical name from a {@link ModelFile} and
  * checked against its {@link LlamaConfig}.
  *
+ * @param tokenEmbedding read in place, one row per token
  * @param output the output head: {@code output.weight}, or the token embedding when the file has none and
  *               embeddings are tied
  */
-public record LlamaWeights(Tensor tokenEmbedding, List<LayerWeights> layers, float[] outputNorm, Tensor output) {
+public record LlamaWeights(Tensor tokenEmbedding, List<LayerWeights> layers, float[] outputNorm, CpuMatrix output) {
 
     public LlamaWeights {
         layers = List.copyOf(layers);
     }
 
     /**
-     * These weights with every matrix a matmul reads whole (the layers' and the output head) copied
-     * into huge pages, or these weights unchanged when the OS offers no huge pages. The token
-     * embedding stays in place unless it doubles as the output head (one row of it is read per token).
-     * The copies live as long as the returned arena, which the caller closes.
+     * Binds and shape-checks every weight of {@code file}; quantized matrices are not expanded, and
+     * those with a faster repacked form ({@link CpuMatrix#prepare}) are copied into {@code arena},
+     * which must outlive the weights.
      */
-    public static Placed inHugePages(LlamaWeights weights) {
-        List<Tensor> matrices = weights.streamedMatrices();
-        long[] sizes = matrices.stream().mapToLong(t -> t.data().byteSize()).toArray();
-        Optional<HugePageArena> opened = HugePageArena.open(HugePageArena.bytesFor(sizes));
-        if (opened.isEmpty()) {
-            return new Placed(weights, Optional.empty());
-        }
-        HugePageArena arena = opened.get();
-        try {
-            Map<Tensor, Tensor> copies = new IdentityHashMap<>();
-            for (Tensor t : matrices) {
-                copies.computeIfAbsent(t, m -> new Tensor(m.name(), m.type(), m.shape(), arena.copyOf(m.data())));
-            }
-            List<LayerWeights> layers = new ArrayList<>(weights.layers().size());
-            for (LayerWeights l : weights.layers()) {
-                layers.add(new LayerWeights(l.attentionNorm(), copies.get(l.query()), copies.get(l.key()),
-                        copies.get(l.value()), l.queryBias(), l.keyBias(), l.valueBias(),
-                        copies.get(l.attentionOutput()), l.ffnNorm(), copies.get(l.ffnGate()),
-                        copies.get(l.ffnUp()), copies.get(l.ffnDown())));
-            }
-            Tensor output = copies.get(weights.output());
-            Tensor embedding = weights.tokenEmbedding() == weights.output() ? output : weights.tokenEmbedding();
-            return new Placed(new LlamaWeights(embedding, layers, weights.outputNorm(), output), opened);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+    public static LlamaWeights bind(ModelFile file, Arena arena) {
+        return new Binder(file, arena).bind();
     }
 
-    /** Weights and the huge-page arena holding their matrices (empty: they are read from the file). */
-    public record Placed(LlamaWeights weights, Optional<HugePageArena> arena) {
+    /**
+     * Bytes of every matrix a decode step reads whole (the layers' and the output head) as the file
+     * stores them; missing tensors count nothing ({@link #bind} reports them).
+     */
+    public static long matrixBytes(ModelFile file) {
+        LlamaConfig c = file.config();
+        List<String> names = new ArrayList<>();
+        for (int l = 0; l < c.numLayers(); l++) {
+            names.addAll(List.of(LlamaTensorNames.query(l), LlamaTensorNames.key(l), LlamaTensorNames.value(l),
+                    LlamaTensorNames.attentionOutput(l), LlamaTensorNames.ffnGate(l), LlamaTensorNames.ffnUp(l),
+                    LlamaTensorNames.ffnDown(l)));
+        }
+        names.add(file.weight(LlamaTensorNames.OUTPUT).isPresent() ? LlamaTensorNames.OUTPUT : LlamaTensorNames.TOKEN_EMBEDDING);
+        long total = 0;
+        for (String name : names) {
+            total += file.weight(name).map(t -> t.data().byteSize()).orElse(0L);
+        }
+        return total;
     }
 
-    /** Every distinct matrix a decode step reads whole, in forward order. */
-    private List<Tensor> streamedMatrices() {
-        List<Tensor> matrices = new ArrayList<>();
+    /**
+     * These weights with every matrix still read in place from the file copied into {@code memory}
+     * (repacked matrices are already copies, made in the arena {@link #bind} was given). The token
+     * embedding stays in place (one row of it is read per token).
+     */
+    public LlamaWeights withMatricesIn(HugePageArena memory) {
+        List<LayerWeights> copied = new ArrayList<>(layers.size());
         for (LayerWeights l : layers) {
-            matrices.addAll(List.of(l.query(), l.key(), l.value(), l.attentionOutput(), l.ffnGate(), l.ffnUp(), l.ffnDown()));
+            copied.add(new LayerWeights(l.attentionNorm(), memory.residentCopy(l.query()), memory.residentCopy(l.key()),
+                    memory.residentCopy(l.value()), l.queryBias(), l.keyBias(), l.valueBias(),
+                    memory.residentCopy(l.attentionOutput()), l.ffnNorm(), memory.residentCopy(l.ffnGate()),
+                    memory.residentCopy(l.ffnUp()), memory.residentCopy(l.ffnDown())));
         }
-        matrices.add(output);
-        return matrices.stream().distinct().toList();
-    }
-
-    /** Binds and shape-checks every weight of {@code file}; quantized matrices are not expanded. */
-    public static LlamaWeights bind(ModelFile file) {
-        return new Binder(file).bind();
+        return new LlamaWeights(tokenEmbedding, copied, outputNorm, memory.residentCopy(output));
     }
 
     private static final class Binder {
         private final ModelFile file;
+        private final Arena arena;
         private final LlamaConfig c;
 
-        Binder(ModelFile file) {
+        Binder(ModelFile file, Arena arena) {
             this.file = file;
+            this.arena = arena;
             this.c = file.config();
         }
 
         LlamaWeights bind() {
-            Tensor embedding = matrix(LlamaTensorNames.TOKEN_EMBEDDING, c.vocabSize(), c.dim());
+            Tensor embedding = tensor(LlamaTensorNames.TOKEN_EMBEDDING, c.vocabSize(), c.dim());
             List<LayerWeights> layers = new ArrayList<>(c.numLayers());
             for (int l = 0; l < c.numLayers(); l++) {
                 layers.add(layer(l));
@@ -100,9 +93,9 @@ public record LlamaWeights(Tensor tokenEmbedding, List<LayerWeights> layers, flo
             float[] outputNorm = vector(LlamaTensorNames.OUTPUT_NORM, c.dim());
             // A file may store the head even when tied (a copy): use it when it is there.
             Tensor output = file.weight(LlamaTensorNames.OUTPUT).isPresent()
-                    ? matrix(LlamaTensorNames.OUTPUT, c.vocabSize(), c.dim())
+                    ? tensor(LlamaTensorNames.OUTPUT, c.vocabSize(), c.dim())
                     : tiedOutput(embedding);
-            return new LlamaWeights(embedding, layers, outputNorm, output);
+            return new LlamaWeights(embedding, layers, outputNorm, CpuMatrix.prepare(output, arena));
         }
 
         private Tensor tiedOutput(Tensor embedding) {
@@ -135,7 +128,11 @@ public record LlamaWeights(Tensor tokenEmbedding, List<LayerWeights> layers, flo
             return file.weight(name).orElseThrow(() -> FlashjException.badFile(file.path(), name, "missing"));
         }
 
-        private Tensor matrix(String name, int rows, int cols) {
+        private CpuMatrix matrix(String name, int rows, int cols) {
+            return CpuMatrix.prepare(tensor(name, rows, cols), arena);
+        }
+
+        private Tensor tensor(String name, int rows, int cols) {
             Tensor t = require(name);
             if (t.rank() != 2 || t.dim(0) != rows || t.dim(1) != cols) {
                 throw FlashjException.badFile(file.path(), name, "shape " + Arrays.toString(t.shape())

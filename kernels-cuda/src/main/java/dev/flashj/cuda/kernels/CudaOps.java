@@ -36,6 +36,19 @@ public final class CudaOps implements AutoCloseable {
     private static final String DECODE_ATTENTION_COMBINE = "decode_attention_combine";
     private static final String ARGMAX = "argmax_f32";
     private static final String TOP_K = "topk_f32";
+    private static final String FP8_QUANTIZE_ROWS = "fp8_quantize_rows_f16";
+    private static final String FP8_GEMM = "fp8_gemm";
+    /** Tokens per block of the quantized tile kernels: "_t8" (one mma N tile) or "_t16" (two). */
+    private static final int TILE_TOKENS_SMALL = 8;
+    private static final int TILE_TOKENS = 16;
+    /** Rows per block of the tile kernels (two 16-row tiles) and of the GGUF kernels (one warp each). */
+    private static final int TILE_BLOCK_ROWS = 32;
+    private static final int GGUF_BLOCK_ROWS = 8;
+    /**
+     * Above this many tokens a quantized matrix is expanded to fp16 in a scratch buffer and multiplied by the
+     * tensor-core GEMM, rather than re-read by the dequantizing kernels once per 16 tokens (a first guess: tune on a GPU).
+     */
+    public static final int DEQUANTIZE_ABOVE_TOKENS = 32;
 
     private final CudaModule module;
     private final CudaStream stream;
@@ -75,6 +88,24 @@ public final class CudaOps implements AutoCloseable {
             for (String base : new String[] {GEMV, GEMM, GEMM_SIMPLE}) {
                 names.add(matmulKernel(s, base, true));
                 names.add(matmulKernel(s, base, false));
+            }
+        }
+        // Quantized weights take fp16 activations only.
+        names.add(FP8_QUANTIZE_ROWS);
+        for (QuantFormat f : QuantFormat.values()) {
+            if (!names.contains(f.dequantizeKernel())) {
+                names.add(f.dequantizeKernel());
+            }
+        }
+        for (boolean outF32 : new boolean[] {true, false}) {
+            names.add(FP8_GEMM + "_" + (outF32 ? "f32" : CudaStorage.F16.suffix()));
+            for (QuantFormat f : QuantFormat.values()) {
+                for (int tokens : f.tiled() ? new int[] {TILE_TOKENS_SMALL, TILE_TOKENS} : new int[] {0}) {
+                    String name = quantKernel(f, tokens, outF32);
+                    if (!names.contains(name)) {
+                        names.add(name);
+                    }
+                }
             }
         }
         return names;
@@ -139,8 +170,52 @@ public final class CudaOps implements AutoCloseable {
      * n tokens of x T [n, w.cols] at xOffset; {@code accumulate} adds to out (the residual add).
      * One token runs the GEMV kernel; more run the tensor-core GEMM when the rows are 16-byte aligned.
      */
-    public void matmul(DeviceMatrix w, DeviceBuffer x, long xOffset, DeviceBuffer out, long outOffset, long ldc, int n,
+    public void matmul(DeviceWeight weight, DeviceBuffer x, long xOffset, DeviceBuffer out, long outOffset, long ldc, int n,
                        boolean outF32, boolean accumulate) {
+        matmul(weight, x, xOffset, out, outOffset, ldc, n, outF32, accumulate, null);
+    }
+
+    /**
+     * Same, with a scratch buffer of at least {@link #dequantizeScratchBytes} for a quantized weight: above
+     * {@link #DEQUANTIZE_ABOVE_TOKENS} tokens the weight is expanded there and multiplied by the fp16 GEMM.
+     * Without scratch (null) the dequantizing kernels run for any token count.
+     */
+    public void matmul(DeviceWeight weight, DeviceBuffer x, long xOffset, DeviceBuffer out, long outOffset, long ldc, int n,
+                       boolean outF32, boolean accumulate, DeviceBuffer dequantizeScratch) {
+        switch (weight) {
+            case DeviceMatrix m -> matmul16(m, x, xOffset, out, outOffset, ldc, n, outF32, accumulate);
+            case QuantizedMatrix q when n > DEQUANTIZE_ABOVE_TOKENS && dequantizeScratch != null -> {
+                dequantize(q, dequantizeScratch);
+                matmul16(new DeviceMatrix(dequantizeScratch, q.rows(), q.cols()), x, xOffset, out, outOffset, ldc, n, outF32,
+                        accumulate);
+            }
+            case QuantizedMatrix q -> quantizedMatmul(q, x, xOffset, out, outOffset, ldc, n, outF32, accumulate);
+        }
+    }
+
+    /** Bytes of fp16 the weight expands to (0 for a 16-bit matrix, which needs no scratch). */
+    public static long dequantizeScratchBytes(DeviceWeight weight) {
+        return weight instanceof QuantizedMatrix q ? 2L * q.rows() * q.cols() : 0;
+    }
+
+    /** target fp16 [rows, cols] row-major = the quantized weight, as the dequantizing kernels see it. */
+    public void dequantize(QuantizedMatrix w, DeviceBuffer target) {
+        target.checkRange(0, dequantizeScratchBytes(w), "dequantize " + w.format());
+        CudaFunction kernel = module.function(w.format().dequantizeKernel());
+        if (w.format().inPlace()) {
+            args.reset().pointer(w.data()).pointer(target).i32(w.rows()).i32(w.cols());
+            kernel.launch(stream, blocks(w.rows(), GGUF_BLOCK_ROWS), 1, 1, 256, 1, 1, 0, args);
+        } else {
+            int chunkCols = w.format() == QuantFormat.FP8_E4M3 ? 32 : 64;
+            long pieces = (long) ((w.rows() + 15) / 16) * ((w.cols() + chunkCols - 1) / chunkCols);
+            args.reset().pointer(w.data()).pointer(w.params()).i32(w.format().group()).pointer(target).i32(w.rows())
+                    .i32(w.cols());
+            kernel.launch(stream, blocks(pieces, 8), 1, 1, 256, 1, 1, 0, args);
+        }
+    }
+
+    private void matmul16(DeviceMatrix w, DeviceBuffer x, long xOffset, DeviceBuffer out, long outOffset, long ldc, int n,
+                          boolean outF32, boolean accumulate) {
         int k = w.cols();
         int rows = w.rows();
         boolean aligned = k % 8 == 0 && xOffset % 16 == 0;
@@ -159,6 +234,78 @@ public final class CudaOps implements AutoCloseable {
             module.function(matmulKernel(storage, GEMM_SIMPLE, outF32)).launch(stream, blocks(rows, 16), blocks(n, 16), 1, 16, 16,
                     1, 0, args);
         }
+    }
+
+    /** "int4_gemv_t16_f16_f32": the kernel for a quantized format, tokens per block (tile kernels) and output type. */
+    private static String quantKernel(QuantFormat format, int blockTokens, boolean outF32) {
+        String base = format.tiled() ? format.kernel() + "_t" + blockTokens : format.kernel();
+        return matmulKernel(CudaStorage.F16, base, outF32);
+    }
+
+    /**
+     * {@link #matmul} for weights kept quantized: the kernels dequantize as they read. Activations must be fp16
+     * (the storage of every model whose weights stay quantized). Up to 8 tokens run one mma N tile per block, more
+     * run blocks of 16 tokens; prefill thus re-reads the weights once per 16 tokens.
+     */
+    private void quantizedMatmul(QuantizedMatrix w, DeviceBuffer x, long xOffset, DeviceBuffer out, long outOffset, long ldc,
+                                 int n, boolean outF32, boolean accumulate) {
+        if (storage != CudaStorage.F16) {
+            throw new FlashjException(w.format() + " weights need fp16 activations, these ops use " + storage);
+        }
+        int k = w.cols();
+        int rows = w.rows();
+        if (w.format().inPlace()) {
+            if (xOffset % 16 != 0) {
+                throw new FlashjException(w.format() + " matmul: activations at byte offset " + xOffset + ", not 16-byte aligned");
+            }
+            args.reset().pointer(w.data()).pointer(x, xOffset).pointer(out, outOffset).i32(rows).i32(k).i32(n).i64(ldc)
+                    .i32(accumulate ? 1 : 0);
+            module.function(quantKernel(w.format(), 0, outF32)).launch(stream, blocks(rows, GGUF_BLOCK_ROWS),
+                    blocks(n, TILE_TOKENS), 1, 256, 1, 1, 0, args);
+            return;
+        }
+        int blockTokens = n <= TILE_TOKENS_SMALL ? TILE_TOKENS_SMALL : TILE_TOKENS;
+        boolean vectorized = k % 8 == 0 && xOffset % 16 == 0;
+        args.reset().pointer(w.data()).pointer(w.params()).i32(w.format().group()).pointer(x, xOffset).pointer(out, outOffset)
+                .i32(rows).i32(k).i32(n).i64(ldc).i32(accumulate ? 1 : 0).i32(vectorized ? 1 : 0);
+        module.function(quantKernel(w.format(), blockTokens, outF32)).launch(stream, blocks(rows, TILE_BLOCK_ROWS),
+                blocks(n, blockTokens), 1, 256, 1, 1, 0, args);
+    }
+
+    /** Bytes of the activation workspace {@link #fp8Matmul} needs for n tokens of k: E4M3 codes, then fp32 scales. */
+    public static long fp8ActivationBytes(int n, int k) {
+        long codes = (long) n * fp8PaddedCols(k);
+        return codes + 4L * n;
+    }
+
+    private static int fp8PaddedCols(int k) {
+        return (k + 31) / 32 * 32;
+    }
+
+    /**
+     * W8A8: quantizes n tokens of fp16 x (at xOffset, rows of w.cols) to E4M3 with one scale per token into
+     * {@code workspace} ({@link #fp8ActivationBytes}), then out = (xq . wq) * x_scale * w_scale with FP8 tensor cores
+     * on sm_89 and newer (fp16 tensor cores on exactly converted fragments elsewhere). Same out/ldc/accumulate
+     * meaning as {@link #matmul}.
+     */
+    public void fp8Matmul(QuantizedMatrix w, DeviceBuffer x, long xOffset, DeviceBuffer workspace, DeviceBuffer out,
+                          long outOffset, long ldc, int n, boolean outF32, boolean accumulate) {
+        if (w.format() != QuantFormat.FP8_E4M3) {
+            throw new FlashjException("W8A8 matmul needs FP8_E4M3 weights, got " + w.format());
+        }
+        if (storage != CudaStorage.F16) {
+            throw new FlashjException("W8A8 matmul needs fp16 activations, these ops use " + storage);
+        }
+        int k = w.cols();
+        int paddedK = fp8PaddedCols(k);
+        long scalesOffset = (long) n * paddedK;
+        workspace.checkRange(0, fp8ActivationBytes(n, k), "W8A8 activation workspace");
+        args.reset().pointer(x, xOffset).pointer(workspace).pointer(workspace, scalesOffset).i32(k).i32(paddedK);
+        module.function(FP8_QUANTIZE_ROWS).launch(stream, n, 1, 1, 256, 1, 1, 0, args);
+        args.reset().pointer(workspace).pointer(workspace, scalesOffset).pointer(w.data()).pointer(w.params())
+                .pointer(out, outOffset).i32(n).i32(w.rows()).i32(paddedK).i64(ldc).i32(accumulate ? 1 : 0);
+        module.function(FP8_GEMM + "_" + (outF32 ? "f32" : CudaStorage.F16.suffix())).launch(stream, blocks(w.rows(), 128),
+                blocks(n, 64), 1, 128, 1, 1, 0, args);
     }
 
     /**

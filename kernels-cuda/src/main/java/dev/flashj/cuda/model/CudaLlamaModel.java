@@ -105,7 +105,7 @@ public final class CudaLlamaModel implements LanguageModel {
     @Override
     public String deviceDescription() {
         return context.device().describe() + ", " + weights.storage.suffix() + ", " + (weights.deviceBytes >> 20)
-                + " MiB of weights";
+                + " MiB of weights" + (weights.quantizedMatrices > 0 ? " (" + weights.quantizedMatrices + " matrices kept quantized)" : "");
     }
 
     @Override

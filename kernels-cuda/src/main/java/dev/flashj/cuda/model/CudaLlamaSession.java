@@ -46,6 +46,8 @@ final class CudaLlamaSession implements ModelSession {
     private final DeviceBuffer up;
     private final DeviceBuffer partial;
     private final DeviceBuffer logitsBuffer;
+    /** fp16 copy of one quantized layer matrix for prefill batches (null when nothing is quantized or batches are small). */
+    private final DeviceBuffer dequantizeScratch;
     private final DeviceBuffer ropeCos;
     private final DeviceBuffer ropeSin;
     /** Host side of ids and offsets [4 offsets, maxBatch ids] and of the logits. */
@@ -90,6 +92,8 @@ final class CudaLlamaSession implements ModelSession {
             partial = buffer(4L * CudaOps.decodePartialFloats(c.numHeads(), c.headDim(), maxTokens,
                     context.device().multiprocessors()), "split-KV decode partials");
             logitsBuffer = buffer(4L * c.vocabSize(), "logits");
+            long scratchBytes = maxBatch > CudaOps.DEQUANTIZE_ABOVE_TOKENS ? weights.largestQuantizedLayerMatrixBytes() : 0;
+            dequantizeScratch = scratchBytes > 0 ? buffer(scratchBytes, "prefill fp16 copy of a quantized matrix") : null;
             RopeTable table = RopeTable.create(c.rope(), maxTokens);
             ropeCos = buffer(4L * table.cos().length, "rope cos table");
             ropeSin = buffer(4L * table.sin().length, "rope sin table");
@@ -176,9 +180,9 @@ final class CudaLlamaSession implements ModelSession {
             DeviceBuffer v = valueCache[l];
             // Attention: norm, Q/K/V (K and V straight into the cache), RoPE, attention, projection + residual.
             ops.rmsNorm(x, 0, lw.attentionNorm(), xn, 0, n, dim, c.rmsNormEps());
-            ops.matmul(lw.query(), xn, 0, q, 0, c.qDim(), n, false, false);
-            ops.matmul(lw.key(), xn, 0, k, cacheOffset, kvDim, n, false, false);
-            ops.matmul(lw.value(), xn, 0, v, cacheOffset, kvDim, n, false, false);
+            ops.matmul(lw.query(), xn, 0, q, 0, c.qDim(), n, false, false, dequantizeScratch);
+            ops.matmul(lw.key(), xn, 0, k, cacheOffset, kvDim, n, false, false, dequantizeScratch);
+            ops.matmul(lw.value(), xn, 0, v, cacheOffset, kvDim, n, false, false, dequantizeScratch);
             if (lw.queryBias() != null) {
                 ops.addBias(q, 0, lw.queryBias(), n, c.qDim(), c.qDim());
                 ops.addBias(k, cacheOffset, lw.keyBias(), n, kvDim, kvDim);
@@ -195,13 +199,13 @@ final class CudaLlamaSession implements ModelSession {
                 ops.flashAttention(q, 0, k, 0, v, 0, attention, 0, null, sequenceOffsets, 0,
                         sequenceOffsets, 8, 1, n, n, c.numHeads(), c.numKvHeads(), c.headDim(), scale, true);
             }
-            ops.matmul(lw.attentionOutput(), attention, 0, x, 0, dim, n, true, true);
+            ops.matmul(lw.attentionOutput(), attention, 0, x, 0, dim, n, true, true, dequantizeScratch);
             // Feed-forward: norm, SwiGLU, down projection + residual.
             ops.rmsNorm(x, 0, lw.ffnNorm(), xn, 0, n, dim, c.rmsNormEps());
-            ops.matmul(lw.gate(), xn, 0, gate, 0, c.hiddenDim(), n, false, false);
-            ops.matmul(lw.up(), xn, 0, up, 0, c.hiddenDim(), n, false, false);
+            ops.matmul(lw.gate(), xn, 0, gate, 0, c.hiddenDim(), n, false, false, dequantizeScratch);
+            ops.matmul(lw.up(), xn, 0, up, 0, c.hiddenDim(), n, false, false, dequantizeScratch);
             ops.siluMul(gate, up, gate, (long) n * c.hiddenDim());
-            ops.matmul(lw.down(), gate, 0, x, 0, dim, n, true, true);
+            ops.matmul(lw.down(), gate, 0, x, 0, dim, n, true, true, dequantizeScratch);
         }
         position += n;
         if (wantLogits) {

@@ -1,8 +1,11 @@
 package dev.flashj.cuda.model;
 
 import dev.flashj.FlashjException;
+import dev.flashj.cuda.kernels.CudaOps;
 import dev.flashj.cuda.kernels.CudaStorage;
 import dev.flashj.cuda.kernels.DeviceMatrix;
+import dev.flashj.cuda.kernels.DeviceWeight;
+import dev.flashj.cuda.kernels.QuantizedMatrix;
 import dev.flashj.cuda.runtime.CudaContext;
 import dev.flashj.cuda.runtime.CudaDevice;
 import dev.flashj.cuda.runtime.CudaStream;
@@ -22,12 +25,14 @@ final class CudaWeights implements AutoCloseable {
     final DeviceMatrix tokenEmbedding;
     final DeviceBuffer outputNorm;
     /** The output head: the token embedding itself when tied (or absent from the file). */
-    final DeviceMatrix output;
+    final DeviceWeight output;
     final List<LayerWeights> layers;
     final long deviceBytes;
+    /** Matrices the kernels read in their quantized form (the rest are 16-bit). */
+    final int quantizedMatrices;
     private final List<DeviceBuffer> buffers;
 
-    private CudaWeights(CudaStorage storage, DeviceMatrix tokenEmbedding, DeviceBuffer outputNorm, DeviceMatrix output,
+    private CudaWeights(CudaStorage storage, DeviceMatrix tokenEmbedding, DeviceBuffer outputNorm, DeviceWeight output,
                         List<LayerWeights> layers, long deviceBytes, List<DeviceBuffer> buffers) {
         this.storage = storage;
         this.tokenEmbedding = tokenEmbedding;
@@ -36,6 +41,13 @@ final class CudaWeights implements AutoCloseable {
         this.layers = layers;
         this.deviceBytes = deviceBytes;
         this.buffers = buffers;
+        int quantized = output instanceof QuantizedMatrix ? 1 : 0;
+        for (LayerWeights l : layers) {
+            for (DeviceWeight w : List.of(l.query(), l.key(), l.value(), l.attentionOutput(), l.gate(), l.up(), l.down())) {
+                quantized += w instanceof QuantizedMatrix ? 1 : 0;
+            }
+        }
+        this.quantizedMatrices = quantized;
     }
 
     /**
@@ -54,22 +66,22 @@ final class CudaWeights implements AutoCloseable {
             DeviceMatrix embedding = up.matrix(embeddingTensor, c.vocabSize(), c.dim());
             DeviceBuffer outputNorm = up.vector(up.require(LlamaTensorNames.OUTPUT_NORM), c.dim());
             Optional<Tensor> outputTensor = c.tiedEmbeddings() ? Optional.empty() : file.weight(LlamaTensorNames.OUTPUT);
-            DeviceMatrix output = outputTensor.map(t -> up.matrix(t, c.vocabSize(), c.dim())).orElse(embedding);
+            DeviceWeight output = outputTensor.map(t -> up.weight(t, c.vocabSize(), c.dim())).orElse(embedding);
             List<LayerWeights> layers = new ArrayList<>();
             for (int l = 0; l < c.numLayers(); l++) {
                 layers.add(new LayerWeights(
                         up.vector(up.require(LlamaTensorNames.attentionNorm(l)), c.dim()),
-                        up.matrix(up.require(LlamaTensorNames.query(l)), c.qDim(), c.dim()),
-                        up.matrix(up.require(LlamaTensorNames.key(l)), c.kvDim(), c.dim()),
-                        up.matrix(up.require(LlamaTensorNames.value(l)), c.kvDim(), c.dim()),
+                        up.weight(up.require(LlamaTensorNames.query(l)), c.qDim(), c.dim()),
+                        up.weight(up.require(LlamaTensorNames.key(l)), c.kvDim(), c.dim()),
+                        up.weight(up.require(LlamaTensorNames.value(l)), c.kvDim(), c.dim()),
                         c.attentionBias() ? up.vector(up.require(LlamaTensorNames.queryBias(l)), c.qDim()) : null,
                         c.attentionBias() ? up.vector(up.require(LlamaTensorNames.keyBias(l)), c.kvDim()) : null,
                         c.attentionBias() ? up.vector(up.require(LlamaTensorNames.valueBias(l)), c.kvDim()) : null,
-                        up.matrix(up.require(LlamaTensorNames.attentionOutput(l)), c.dim(), c.qDim()),
+                        up.weight(up.require(LlamaTensorNames.attentionOutput(l)), c.dim(), c.qDim()),
                         up.vector(up.require(LlamaTensorNames.ffnNorm(l)), c.dim()),
-                        up.matrix(up.require(LlamaTensorNames.ffnGate(l)), c.hiddenDim(), c.dim()),
-                        up.matrix(up.require(LlamaTensorNames.ffnUp(l)), c.hiddenDim(), c.dim()),
-                        up.matrix(up.require(LlamaTensorNames.ffnDown(l)), c.dim(), c.hiddenDim())));
+                        up.weight(up.require(LlamaTensorNames.ffnGate(l)), c.hiddenDim(), c.dim()),
+                        up.weight(up.require(LlamaTensorNames.ffnUp(l)), c.hiddenDim(), c.dim()),
+                        up.weight(up.require(LlamaTensorNames.ffnDown(l)), c.dim(), c.hiddenDim())));
             }
             stream.synchronize();
             long used = buffers.stream().mapToLong(DeviceBuffer::byteSize).sum();
@@ -80,15 +92,28 @@ final class CudaWeights implements AutoCloseable {
         }
     }
 
+    /** fp16 bytes of the largest quantized layer matrix: the prefill scratch a session needs (0 when none is). */
+    long largestQuantizedLayerMatrixBytes() {
+        long largest = 0;
+        for (LayerWeights l : layers) {
+            for (DeviceWeight w : List.of(l.query(), l.key(), l.value(), l.attentionOutput(), l.gate(), l.up(), l.down())) {
+                largest = Math.max(largest, CudaOps.dequantizeScratchBytes(w));
+            }
+        }
+        return largest;
+    }
+
     /** Fails with a clear message when the weights cannot fit the GPU's memory. */
     static void checkFits(ModelFile file, CudaDevice device) {
         long bytes = 0;
+        CudaStorage storage = file.weight(LlamaTensorNames.TOKEN_EMBEDDING)
+                .map(t -> CudaWeightUploader.storageFor(t.type())).orElse(CudaStorage.F16);
         for (Tensor t : file.tensors()) {
-            bytes += CudaWeightUploader.deviceBytes(t);
+            bytes += CudaWeightUploader.deviceBytes(t, storage);
         }
         if (bytes > device.totalMemoryBytes()) {
             throw new FlashjException(file.path() + ": the model needs " + bytes + " bytes of weights on the GPU"
-                    + " (fp16/bf16), more than the " + device.totalMemoryBytes() + " bytes of " + device.describe()
+                    + " (fp16/bf16, or quantized where the kernels read the type), more than the " + device.totalMemoryBytes() + " bytes of " + device.describe()
                     + "; use a smaller model or the CPU backend");
         }
     }

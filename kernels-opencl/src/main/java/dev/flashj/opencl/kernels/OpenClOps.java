@@ -21,11 +21,16 @@ public final class OpenClOps implements AutoCloseable {
     private static final String STD = "-cl-std=CL1.2";
     /** The smallest KV chunk of split decode; partial buffers are sized for it. */
     public static final int MIN_DECODE_CHUNK = 32;
+    /** Batches up to this size use the matrix-vector kernels, larger ones the tiled matmul. */
+    static final int MAX_MATVEC_BATCH = 4;
 
+    private final ClContext context;
     private final ClQueue queue;
     private final ClDevice device;
     private final int maxHeadDim;
     private final List<ClKernel> owned = new ArrayList<>();
+    /** The block-quantized kernels, compiled on the first quantized matrix. */
+    private QuantKernels quant;
 
     private final ClKernel embeddingF32;
     private final ClKernel embeddingF16;
@@ -57,6 +62,7 @@ public final class OpenClOps implements AutoCloseable {
         if (maxHeadDim <= 0) {
             throw new IllegalArgumentException("maxHeadDim must be positive: " + maxHeadDim);
         }
+        this.context = context;
         this.queue = queue;
         this.device = context.device();
         this.maxHeadDim = maxHeadDim;
@@ -147,9 +153,20 @@ public final class OpenClOps implements AutoCloseable {
         return queue;
     }
 
-    /** out[t, :] = table[ids[t], :] for t < count; table is [vocab, dim] f32 or f16. */
+    private QuantKernels quant() {
+        if (quant == null) {
+            quant = new QuantKernels(context, STD, matmulTile, matvecGroup);
+        }
+        return quant;
+    }
+
+    /** out[t, :] = table[ids[t], :] for t < count; table is [vocab, dim] in any {@link WeightFormat}. */
     public void embedding(DeviceMatrix table, ClBuffer ids, ClBuffer out, int count) {
-        ClKernel k = table.f16() ? embeddingF16 : embeddingF32;
+        if (table.format().isBlockQuantized()) {
+            quant().embedding(queue, table, ids, out, count);
+            return;
+        }
+        ClKernel k = table.format() == WeightFormat.F16 ? embeddingF16 : embeddingF32;
         k.arg(0, table.buffer()).arg(1, ids).arg(2, out).arg(3, table.cols()).arg(4, count);
         queue.run(k, new long[]{roundUp(table.cols(), elementGroup), count}, new long[]{elementGroup, 1});
     }
@@ -180,16 +197,22 @@ public final class OpenClOps implements AutoCloseable {
 
     /**
      * out[outOff + b*rows + r] = W[r, :] . x[xOff + b*cols ..] for b < batch: a matrix-vector kernel for
-     * batches up to 4, the tiled matrix kernel above.
+     * batches up to {@value #MAX_MATVEC_BATCH}, the tiled matrix kernel above. Block-quantized weights
+     * are dequantized inside the kernels (quant_matmul.cl).
      */
     public void matmul(DeviceMatrix w, ClBuffer x, int xOff, ClBuffer out, int outOff, int batch) {
-        if (batch <= 4) {
-            ClKernel k = w.f16() ? matvecF16 : matvecF32;
+        if (w.format().isBlockQuantized()) {
+            quant().matmul(queue, w, x, xOff, out, outOff, batch);
+            return;
+        }
+        boolean f16 = w.format() == WeightFormat.F16;
+        if (batch <= MAX_MATVEC_BATCH) {
+            ClKernel k = f16 ? matvecF16 : matvecF32;
             k.arg(0, w.buffer()).arg(1, x).arg(2, out).arg(3, w.rows()).arg(4, w.cols()).arg(5, xOff).arg(6, outOff)
                     .localArg(7, 4L * matvecGroup);
             queue.run(k, new long[]{(long) w.rows() * matvecGroup, batch}, new long[]{matvecGroup, 1});
         } else {
-            ClKernel k = w.f16() ? matmulF16 : matmulF32;
+            ClKernel k = f16 ? matmulF16 : matmulF32;
             k.arg(0, w.buffer()).arg(1, x).arg(2, out).arg(3, w.rows()).arg(4, w.cols()).arg(5, batch).arg(6, xOff)
                     .arg(7, outOff);
             queue.run(k, new long[]{roundUp(w.rows(), matmulTile), roundUp(batch, matmulTile)},
@@ -286,6 +309,10 @@ public final class OpenClOps implements AutoCloseable {
 
     @Override
     public void close() {
+        if (quant != null) {
+            quant.close();
+            quant = null;
+        }
         for (ClKernel k : owned) {
             k.close();
         }

@@ -80,12 +80,12 @@ final class OpenClWeights implements AutoCloseable {
     static void checkFits(java.nio.file.Path model, long bytes, ClDevice device) {
         if (bytes > device.globalMemSize()) {
             throw new FlashjException(model + ": the model needs " + bytes + " bytes of weights on the device"
-                    + " (f32/f16), more than the " + device.globalMemSize() + " bytes of global memory of "
+                    + ", more than the " + device.globalMemSize() + " bytes of global memory of "
                     + device.describe() + "; use a smaller model or the CPU backend");
         }
     }
 
-    /** Bytes the weights take on the device: matrices as f32 (F32 files) or f16, vectors as f32. */
+    /** Bytes the weights take on the device: matrices as {@link WeightUploader#deviceBytes}, vectors as f32. */
     static long totalDeviceBytes(ModelFile file) {
         long total = 0;
         for (Tensor t : file.tensors()) {

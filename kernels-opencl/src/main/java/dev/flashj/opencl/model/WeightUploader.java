@@ -3,6 +3,8 @@ package dev.flashj.opencl.model;
 import dev.flashj.FlashjException;
 import dev.flashj.model.ModelFile;
 import dev.flashj.opencl.kernels.DeviceMatrix;
+import dev.flashj.opencl.kernels.QuantLayout;
+import dev.flashj.opencl.kernels.WeightFormat;
 import dev.flashj.opencl.runtime.ClBuffer;
 import dev.flashj.opencl.runtime.ClContext;
 import dev.flashj.opencl.runtime.ClQueue;
@@ -18,7 +20,9 @@ import java.util.List;
 
 /**
  * Copies weights from the mapped model file to device buffers, once, at load. F32 matrices stay
- * f32 and F16 ones stay f16 (both copied straight from the mapping); BF16 and quantized matrices
+ * f32 and F16 ones stay f16 (both copied straight from the mapping). Q8_0, Q4_0, Q5_0, Q4_K, Q5_K
+ * and Q6_K matrices keep their file bytes, re-laid by {@link QuantLayout} and dequantized inside the
+ * kernels. BF16 and the other quantized types (Q4_1, Q5_1, Q2_K, Q3_K, Q8_K, FlashJ's INT4 and FP8)
  * are decoded on the host with {@link Dequantizer} and stored as f16, a chunk of rows at a time.
  * Vectors (norms, biases) are always f32.
  */
@@ -39,9 +43,17 @@ final class WeightUploader {
         this.created = created;
     }
 
-    /** The device bytes {@link #matrix} will use for {@code t}. */
+    /** The device bytes {@link #matrix} will use for the [rows, cols] matrix {@code t}. */
     static long deviceBytes(Tensor t) {
-        return t.numElements() * (t.type() == TensorType.F32 ? 4 : 2);
+        if (t.rank() != 2) {
+            return t.numElements() * (t.type() == TensorType.F32 ? 4 : 2);
+        }
+        return format(t).deviceBytes((int) t.rows(), (int) t.cols());
+    }
+
+    /** How {@code t} is stored on the device: in place when a kernel reads its type, f16 otherwise. */
+    static WeightFormat format(Tensor t) {
+        return WeightFormat.inPlace(t.type()).orElse(WeightFormat.F16);
     }
 
     Tensor require(String name) {
@@ -54,14 +66,16 @@ final class WeightUploader {
             throw FlashjException.badFile(file.path(), t.name(), "shape " + Arrays.toString(t.shape())
                     + " where [" + rows + ", " + cols + "] was expected");
         }
-        boolean f16 = t.type() != TensorType.F32;
-        ClBuffer buffer = create(deviceBytes(t), t.name());
-        if (t.type() == TensorType.F32 || t.type() == TensorType.F16) {
+        WeightFormat format = format(t);
+        ClBuffer buffer = create(format.deviceBytes(rows, cols), t.name());
+        if (format.isBlockQuantized()) {
+            QuantLayout.upload(queue, format, t.data(), rows, cols, buffer);
+        } else if (format.fileType() == t.type()) {
             copyRaw(t.data(), buffer);
         } else {
             decodeToHalves(t, buffer);
         }
-        return new DeviceMatrix(buffer, rows, cols, f16);
+        return new DeviceMatrix(buffer, rows, cols, format);
     }
 
     /** A vector of {@code n} elements as f32. */

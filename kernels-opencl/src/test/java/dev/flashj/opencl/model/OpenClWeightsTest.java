@@ -20,7 +20,7 @@ class OpenClWeightsTest {
     void modelLargerThanGlobalMemoryIsRefusedWithBothSizes() {
         FlashjException e = assertThrows(FlashjException.class,
                 () -> OpenClWeights.checkFits(Path.of("big.gguf"), 1_000_001, SMALL));
-        assertEquals("big.gguf: the model needs 1000001 bytes of weights on the device (f32/f16), more than the 1000000"
+        assertEquals("big.gguf: the model needs 1000001 bytes of weights on the device, more than the 1000000"
                 + " bytes of global memory of opencl:0:1 Tiny GPU (GPU, Acme); use a smaller model or the CPU backend",
                 e.getMessage());
         assertDoesNotThrow(() -> OpenClWeights.checkFits(Path.of("ok.gguf"), 1_000_000, SMALL));

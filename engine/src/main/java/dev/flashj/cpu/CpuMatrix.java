@@ -1,0 +1,51 @@
+package dev.flashj.cpu;
+
+import dev.flashj.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+
+/**
+ * A weight matrix ready for the CPU kernels: either the file's tensor read in place, or a copy
+ * repacked at load into a layout with a faster kernel (Q4_0, Q8_0 and Q4_K, see {@link InterleavedMatrix}).
+ * A repacked copy has the file's size, and the file's pages are then no longer touched.
+ */
+public sealed interface CpuMatrix permits InPlaceMatrix, InterleavedMatrix {
+    /**
+     * {@code -Dflashj.cpu.repack=false} keeps every matrix in place (for comparisons, or to save the
+     * repacked copy's memory when a model barely fits).
+     */
+    String REPACK_PROPERTY = "flashj.cpu.repack";
+
+    /** The tensor as the model file holds it (name, type, shape). */
+    Tensor source();
+
+    /** {@link MatMul#matmul}'s product with this matrix. */
+    void matmul(CpuThreads threads, float[] x, int xOffset, int batch, float[] out, int outOffset);
+
+    /** {@link MatMul#matmulPerToken}'s product: each token's output as if it were alone. */
+    void matmulPerToken(CpuThreads threads, float[] x, int xOffset, int batch, float[] out, int outOffset);
+
+    /** The tensor read in place from its mapping. */
+    static CpuMatrix inPlace(Tensor w) {
+        return new InPlaceMatrix(w);
+    }
+
+    /**
+     * The fastest form of {@code w} for this CPU: a repacked copy in {@code arena} where one exists
+     * (Q4_0, Q8_0 and Q4_K on 512-bit vector hardware, multiplied with 8-bit quantized activations as
+     * llama.cpp does), otherwise the tensor in place.
+     */
+    static CpuMatrix prepare(Tensor w, Arena arena) {
+        boolean repack = !"false".equalsIgnoreCase(System.getProperty(REPACK_PROPERTY));
+        if (!repack || w.rank() != 2 || !InterleavedMatrix.supported()) {
+            return inPlace(w);
+        }
+        CpuMatrix packed = switch (w.type()) {
+            case Q4_0 -> InterleavedQ4_0.of(w, arena);
+            case Q8_0 -> InterleavedQ8_0.of(w, arena);
+            case Q4_K -> InterleavedQ4K.of(w, arena);
+            default -> null;
+        };
+        return packed != null ? packed : inPlace(w);
+    }
+}

@@ -1,0 +1,160 @@
+package dev.flashj.cpu;
+
+import dev.flashj.tensor.Tensor;
+import dev.flashj.tensor.TensorType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+import static dev.flashj.cpu.QuantVectors.LE;
+
+/**
+ * A Q4_K matrix repacked for the 16-bit integer kernels of {@link InterleavedMatrix}: the format of
+ * most "Q4_K_M" files, whose in-place kernel is compute-bound (scale unpacking and the min term).
+ *
+ * <p>Each 32-element sub-block is {@code x = d*sc*q - dmin*m} with {@code q} in 0..15. With 8-bit
+ * activation codes {@code c} (scale {@code dx}) its dot product is
+ * {@code dx * (d*sc * sum (q-8)*c + (8*d*sc - dmin*m) * sum c)}: the first sum is the Q4_0 kernel's,
+ * the second the activation block's code sum. So the layout keeps, per row and sub-block, the two
+ * f32 factors {@code d*sc} (exact in f32) and {@code 8*d*sc - dmin*m}, and re-lays the nibbles as Q4_0
+ * does (low nibble: element j, high nibble xor 8: element j + 16).
+ *
+ * <p>Layout per group of 32 rows and 32-column block, {@link #CHUNK} bytes: 32 f32 scales, 32 f32
+ * offsets (both even rows first, then odd rows, matching the kernel's lane pairs), then for each
+ * {@code j < 16} the 32 rows' nibble byte {@code j}. 24 bytes per 32 weights against the file's 18:
+ * decode reads a third more bytes but no longer waits on arithmetic. Every vector step is spelled out
+ * inline (see {@link QuantVectors}).
+ */
+final class InterleavedQ4K extends InterleavedMatrix {
+    static final int CHUNK = 4 * ROWS + 4 * ROWS + 16 * ROWS;
+
+    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> INTS_512 = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
+    private static final int SUPER_BLOCK_BYTES = 144;
+    private static final int OFFSETS = 4 * ROWS;
+    private static final int QUANTS = 8 * ROWS;
+
+    private InterleavedQ4K(Tensor source, MemorySegment packed) {
+        super(source, packed);
+    }
+
+    /** The packed form of a Q4_K matrix, or null where {@link #pack} declines it. */
+    static InterleavedQ4K of(Tensor w, Arena arena) {
+        MemorySegment packed = pack(w, arena);
+        return packed == null ? null : new InterleavedQ4K(w, packed);
+    }
+
+    static long packedBytes(long rows, long cols) {
+        return groups(rows) * (cols / 32) * CHUNK;
+    }
+
+    /** The packed copy in {@code arena}, or null when a super-block's d or dmin is infinite or NaN. */
+    static MemorySegment pack(Tensor w, Arena arena) {
+        if (w.type() != TensorType.Q4_K) {
+            throw new IllegalArgumentException("not a Q4_K matrix: " + w);
+        }
+        int superBlocks = (int) (w.cols() / 256);
+        int blocks = 8 * superBlocks;
+        int rowBytes = superBlocks * SUPER_BLOCK_BYTES;
+        long rows = w.rows();
+        long groups = groups(rows);
+        MemorySegment dst = arena.allocate(groups * blocks * CHUNK, 64);
+        byte[] in = new byte[ROWS * rowBytes];
+        ByteBuffer inBuf = ByteBuffer.wrap(in).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] out = new byte[blocks * CHUNK];
+        ByteBuffer outBuf = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+        for (long g = 0; g < groups; g++) {
+            int rowsHere = (int) Math.min(ROWS, rows - g * ROWS);
+            MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, g * ROWS * rowBytes, in, 0, rowsHere * rowBytes);
+            Arrays.fill(in, rowsHere * rowBytes, in.length, (byte) 0);
+            for (int lane = 0; lane < ROWS; lane++) {
+                int slot = (lane & 1) * 16 + (lane >> 1);
+                for (int sb = 0; sb < superBlocks; sb++) {
+                    int p = lane * rowBytes + sb * SUPER_BLOCK_BYTES;
+                    short dBits = inBuf.getShort(p);
+                    short dminBits = inBuf.getShort(p + 2);
+                    if ((dBits & 0x7C00) == 0x7C00 || (dminBits & 0x7C00) == 0x7C00) {
+                        return null;
+                    }
+                    float d = Float.float16ToFloat(dBits);
+                    float dmin = Float.float16ToFloat(dminBits);
+                    for (int s = 0; s < 8; s++) {
+                        int to = (8 * sb + s) * CHUNK;
+                        float scale = d * subScale(in, p + 4, s);
+                        outBuf.putFloat(to + 4 * slot, scale);
+                        outBuf.putFloat(to + OFFSETS + 4 * slot, 8 * scale - dmin * subMin(in, p + 4, s));
+                        int quants = p + 16 + 32 * (s / 2);
+                        int shift = 4 * (s % 2);
+                        for (int j = 0; j < 16; j++) {
+                            int low = (in[quants + j] >> shift) & 0x0F;
+                            int high = (in[quants + 16 + j] >> shift) & 0x0F;
+                            out[to + QUANTS + ROWS * j + lane] = (byte) (low | ((high ^ 8) << 4));
+                        }
+                    }
+                }
+            }
+            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, g * blocks * CHUNK, out.length);
+        }
+        return dst;
+    }
+
+    /** Sub-block {@code s}'s 6-bit scale from the 12 packed bytes at {@code p} (GGML's get_scale_min_k4). */
+    private static int subScale(byte[] b, int p, int s) {
+        return s < 4 ? b[p + s] & 63 : (b[p + s + 4] & 0x0F) | ((b[p + s - 4] & 0xFF) >> 6 << 4);
+    }
+
+    /** Sub-block {@code s}'s 6-bit min from the 12 packed bytes at {@code p}. */
+    private static int subMin(byte[] b, int p, int s) {
+        return s < 4 ? b[p + s + 4] & 63 : ((b[p + s + 4] & 0xFF) >> 4) | ((b[p + s] & 0xFF) >> 6 << 4);
+    }
+
+    @Override
+    void multiplyGroup(int group, Q8Activations x, int tokenBlock, float[] out, int outOffset, float[] lanes) {
+        MemorySegment w = packed;
+        int[] codes = x.pairedCodes();
+        float[] scales = x.scales();
+        float[] codeSums = x.codeSums();
+        long base = (long) group * blocks * CHUNK;
+        FloatVector even = FloatVector.zero(FLOATS);
+        FloatVector odd = even;
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * CHUNK;
+            int c = 32 * (tokenBlock + b);
+            ShortVector sum = ShortVector.zero(SHORTS);
+            for (int j = 0; j < 16; j++) {
+                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BYTES, w, p + QUANTS + ROWS * j, LE)
+                        .convertShape(VectorOperators.B2S, SHORTS, 0);
+                ShortVector low = q.and((short) 0x0F).sub((short) 8);
+                ShortVector high = q.lanewise(VectorOperators.ASHR, 4);
+                sum = sum.add(low.mul(IntVector.broadcast(INTS_512, codes[c + j]).reinterpretAsShorts()))
+                        .add(high.mul(IntVector.broadcast(INTS_512, codes[c + 16 + j]).reinterpretAsShorts()));
+            }
+            // A 16-bit lane pair read as one int: the low half is the even row, the high half the odd one.
+            IntVector pairs = sum.reinterpretAsInts();
+            FloatVector evenSums = (FloatVector) pairs.lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+            FloatVector oddSums = (FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+            float dx = scales[tokenBlock + b];
+            FloatVector offsetFactor = FloatVector.broadcast(FLOATS, codeSums[tokenBlock + b] * dx);
+            even = evenSums.fma(FloatVector.fromMemorySegment(FLOATS, w, p, LE).mul(dx), even);
+            odd = oddSums.fma(FloatVector.fromMemorySegment(FLOATS, w, p + 64, LE).mul(dx), odd);
+            even = FloatVector.fromMemorySegment(FLOATS, w, p + OFFSETS, LE).fma(offsetFactor, even);
+            odd = FloatVector.fromMemorySegment(FLOATS, w, p + OFFSETS + 64, LE).fma(offsetFactor, odd);
+        }
+        even.intoArray(lanes, 0);
+        odd.intoArray(lanes, 16);
+        storeGroup(lanes, out, outOffset, group, rows);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.flashj.cpu;
+
+import dev.flashj.tensor.Tensor;
+import dev.flashj.tensor.TensorType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static dev.flashj.cpu.QuantVectors.LE;
+
+/**
+ * A Q8_0 matrix repacked for the 16-bit integer kernels of {@link InterleavedMatrix}.
+ *
+ * <p>Layout: rows in groups of 32 (the last padded with zero rows); per group and 32-column block,
+ * {@link #CHUNK} bytes: the 32 rows' f16 scales in row order, then for each {@code j < 32} the 32
+ * rows' quant {@code j}. Same bytes per weight as the file (34 per 32).
+ *
+ * <p>Exactness: two products of an 8-bit weight and an 8-bit code ({@code |q| <= 128}, {@code |c| <= 127})
+ * sum to at most 32 512, so pairs are added in 16-bit lanes and then widened to 32 bits, where a whole
+ * block (at most 520 192) sums without overflow. As for Q4_0, results do not depend on the order of
+ * summation, batch mates or threads. Every vector step is spelled out inline (see {@link QuantVectors}).
+ */
+final class InterleavedQ8_0 extends InterleavedMatrix {
+    /** Bytes per group and block: 32 f16 scales and 32 × 32 quants. */
+    static final int CHUNK = 2 * ROWS + 32 * ROWS;
+
+    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
+    private static final int SCALE_BYTES = 2 * ROWS;
+
+    private InterleavedQ8_0(Tensor source, MemorySegment packed) {
+        super(source, packed);
+    }
+
+    /** The packed form of a Q8_0 matrix, or null where {@link #pack} declines it. */
+    static InterleavedQ8_0 of(Tensor w, Arena arena) {
+        MemorySegment packed = pack(w, arena);
+        return packed == null ? null : new InterleavedQ8_0(w, packed);
+    }
+
+    /** Bytes of the packed form of a [rows, cols] matrix. */
+    static long packedBytes(long rows, long cols) {
+        return groups(rows) * (cols / 32) * CHUNK;
+    }
+
+    /**
+     * The packed copy of a Q8_0 matrix in {@code arena}, or null when a scale is infinite or NaN (the
+     * kernels' half-to-float conversion covers finite halves only; such files stay in place).
+     */
+    static MemorySegment pack(Tensor w, Arena arena) {
+        if (w.type() != TensorType.Q8_0) {
+            throw new IllegalArgumentException("not a Q8_0 matrix: " + w);
+        }
+        return InterleavedMatrix.pack(w, arena, 32, (byte) 0);
+    }
+
+    @Override
+    void multiplyGroup(int group, Q8Activations x, int tokenBlock, float[] out, int outOffset, float[] lanes) {
+        MemorySegment w = packed;
+        int[] codes = x.pairedCodes();
+        float[] scales = x.scales();
+        long base = (long) group * blocks * CHUNK;
+        FloatVector even = FloatVector.zero(FLOATS);
+        FloatVector odd = even;
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * CHUNK;
+            int c = 32 * (tokenBlock + b);
+            IntVector evenSum = IntVector.zero(INTS);
+            IntVector oddSum = evenSum;
+            for (int j = 0; j < 32; j += 2) {
+                ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(BYTES, w, p + SCALE_BYTES + ROWS * j, LE)
+                        .convertShape(VectorOperators.B2S, SHORTS, 0);
+                ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(BYTES, w, p + SCALE_BYTES + ROWS * (j + 1), LE)
+                        .convertShape(VectorOperators.B2S, SHORTS, 0);
+                // A 16-bit lane pair read as one int: the low half is the even row, the high half the odd one.
+                IntVector pairs = q0.mul(IntVector.broadcast(INTS, codes[c + j]).reinterpretAsShorts()).add(q1.mul(IntVector.broadcast(INTS, codes[c + j + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                evenSum = evenSum.add(pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                oddSum = oddSum.add(pairs.lanewise(VectorOperators.ASHR, 16));
+            }
+            // The 32 rows' f16 scales widened to float: the magnitude bits moved into float position
+            // are the value times 2^-112 (normals and subnormals alike), the sign is in place.
+            IntVector halves = IntVector.fromMemorySegment(INTS, w, p, LE);
+            IntVector evenHalves = halves.lanewise(VectorOperators.LSHL, 16);
+            IntVector oddHalves = halves.and(0xFFFF0000);
+            FloatVector evenScales = evenHalves.and(0x80000000)
+                    .or(evenHalves.and(0x7FFF0000).lanewise(VectorOperators.LSHR, 3)).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector oddScales = oddHalves.and(0x80000000)
+                    .or(oddHalves.and(0x7FFF0000).lanewise(VectorOperators.LSHR, 3)).reinterpretAsFloats().mul(0x1p112f);
+            float d = scales[tokenBlock + b];
+            even = ((FloatVector) evenSum.convert(VectorOperators.I2F, 0)).fma(evenScales.mul(d), even);
+            odd = ((FloatVector) oddSum.convert(VectorOperators.I2F, 0)).fma(oddScales.mul(d), odd);
+        }
+        even.intoArray(lanes, 0);
+        odd.intoArray(lanes, 16);
+        storeGroup(lanes, out, outOffset, group, rows);
+    }
+}
