@@ -45,7 +45,7 @@ public final class MatVecBandwidth {
     /** The read-bandwidth reference buffer: 1 GiB. */
     private static final int READ_BUFFER_MIB = 1024;
     private static final long COPIES_BYTES = 512L << 20;
-    private static final String[] VARIANTS = {"F32", "F16", "BF16", "Q8_0", "Q8_0/packed", "Q4_0", "Q4_0/packed", "Q4_K", "Q4_K/packed", "Q6_K"};
+    private static final String[] VARIANTS = {"F32", "F16", "BF16", "Q8_0", "Q8_0/packed", "Q4_0", "Q4_0/packed", "Q4_K", "Q4_K/packed", "Q6_K", "Q6_K/packed"};
     private static final int[][] SHAPES = {{4096, 4096}, {5632, 2048}, {2048, 5632}};
 
     private MatVecBandwidth() {

@@ -6,7 +6,7 @@ import java.lang.foreign.Arena;
 
 /**
  * A weight matrix ready for the CPU kernels: either the file's tensor read in place, or a copy
- * repacked at load into a layout with a faster kernel (Q4_0, Q8_0 and Q4_K, see {@link InterleavedMatrix}).
+ * repacked at load into a layout with a faster kernel (Q4_0, Q8_0, Q4_K and Q6_K, see {@link InterleavedMatrix}).
  * A repacked copy has the file's size, and the file's pages are then no longer touched.
  */
 public sealed interface CpuMatrix permits InPlaceMatrix, InterleavedMatrix {
@@ -32,7 +32,7 @@ public sealed interface CpuMatrix permits InPlaceMatrix, InterleavedMatrix {
 
     /**
      * The fastest form of {@code w} for this CPU: a repacked copy in {@code arena} where one exists
-     * (Q4_0, Q8_0 and Q4_K on 512-bit vector hardware, multiplied with 8-bit quantized activations as
+     * (Q4_0, Q8_0, Q4_K and Q6_K on 512-bit vector hardware, multiplied with 8-bit quantized activations as
      * llama.cpp does), otherwise the tensor in place.
      */
     static CpuMatrix prepare(Tensor w, Arena arena) {
@@ -44,6 +44,7 @@ public sealed interface CpuMatrix permits InPlaceMatrix, InterleavedMatrix {
             case Q4_0 -> InterleavedQ4_0.of(w, arena);
             case Q8_0 -> InterleavedQ8_0.of(w, arena);
             case Q4_K -> InterleavedQ4K.of(w, arena);
+            case Q6_K -> InterleavedQ6K.of(w, arena);
             default -> null;
         };
         return packed != null ? packed : inPlace(w);

@@ -42,9 +42,10 @@ public final class HugePageArena implements Arena {
 
     /**
      * An arena of {@code capacity} bytes, or empty where huge pages cannot be asked for: not Linux,
-     * transparent huge pages switched off ({@code never}) or absent, or a capacity over three quarters of
-     * the memory the kernel reports available (a copy must not push the machine into swapping or the OOM
-     * killer, where reading the mapped file would merely page).
+     * transparent huge pages switched off ({@code never}) or absent, or a capacity over the memory the
+     * kernel reports available (a copy must not push the machine into swapping or the OOM killer, where
+     * reading the mapped file would merely page). Only touched pages use memory, so a generous
+     * capacity costs nothing beyond this check.
      *
      * @throws FlashjException when the kernel refuses the memory (mmap or madvise fails)
      */
@@ -52,7 +53,7 @@ public final class HugePageArena implements Arena {
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity must be positive, was " + capacity);
         }
-        if (!hugePagesAvailable() || capacity > availableMemory() / 4 * 3) {
+        if (!hugePagesAvailable() || capacity > availableMemory()) {
             return Optional.empty();
         }
         LibcMemoryCalls libc = new LibcMemoryCalls();

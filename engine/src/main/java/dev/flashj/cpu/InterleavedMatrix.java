@@ -20,7 +20,7 @@ import java.util.Arrays;
  * the file's tensor in place with the float tile kernel, which is faster there (175-190 GFLOP/s per
  * CPU-second against about 110 for the 16-bit kernel, docs/perf/cpu.md).
  */
-abstract sealed class InterleavedMatrix implements CpuMatrix permits InterleavedQ4_0, InterleavedQ4K, InterleavedQ8_0 {
+abstract sealed class InterleavedMatrix implements CpuMatrix permits InterleavedQ4_0, InterleavedQ4K, InterleavedQ6K, InterleavedQ8_0 {
     /** Rows per group: one 16-bit lane each in a 512-bit vector. */
     static final int ROWS = 32;
     /** Tokens per pass of the batch kernel. */

@@ -57,7 +57,7 @@ class InterleavedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K"})
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
     void matchesFloat64ReferenceWithQuantizedActivations(TensorType type) {
         Random random = new Random(4242 + type.ordinal());
         for (int rows : ROWS) {
@@ -70,7 +70,7 @@ class InterleavedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K"})
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
     void eachTokenOfABatchEqualsThatTokenAlone(TensorType type) {
         Random random = new Random(7);
         int rows = 64;
@@ -94,7 +94,7 @@ class InterleavedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K"})
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
     void prefillBatchesUseTheFloatKernelInPlace(TensorType type) {
         Random random = new Random(5);
         int rows = 40;
@@ -141,11 +141,13 @@ class InterleavedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K"})
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
     void nonFiniteScalesKeepTheMatrixInPlace(TensorType type) {
         int cols = columns(type, 64);
         byte[] bytes = MatMulReference.randomWeights(type, 32, cols, new Random(3));
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putShort(type.bytesPerBlock(), (short) 0x7C00); // +Inf
+        // +Inf as the second block's scale (Q6_K keeps its d at the end of the block).
+        int scaleAt = type.bytesPerBlock() + (type == TensorType.Q6_K ? 208 : 0);
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putShort(scaleAt, (short) 0x7C00);
         try (Arena arena = Arena.ofShared()) {
             Tensor t = MatMulParityTest.oddlyPlaced(arena, type, 32, cols, bytes);
             assertInstanceOf(InPlaceMatrix.class, CpuMatrix.prepare(t, arena));
@@ -169,6 +171,8 @@ class InterleavedMatrixTest {
         assertEquals(TensorType.Q8_0.matrixBytes(64, 4096), InterleavedQ8_0.packedBytes(33, 4096));
         // Q4_K: two f32 factors per 32 weights instead of 4.5 bytes of super-block header.
         assertEquals(24L * 64 * 4096 / 32, InterleavedQ4K.packedBytes(33, 4096));
+        // Q6_K: a byte per code and two f32 factors per 32 weights.
+        assertEquals(40L * 64 * 4096 / 32, InterleavedQ6K.packedBytes(33, 4096));
     }
 
     /** {@code small} columns, or two super-blocks for the 256-element k-quants. */

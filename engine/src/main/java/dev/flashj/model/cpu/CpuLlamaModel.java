@@ -82,10 +82,10 @@ public final class CpuLlamaModel implements LanguageModel {
             if (blockSize <= 0) {
                 throw new FlashjException("KV block size must be positive, got " + blockSize);
             }
-            // Repacked matrices go straight into the huge pages; a third more than the file's bytes
-            // leaves room for repacked layouts that are larger (reserved, not touched, if unused).
+            // Repacked matrices go straight into the huge pages; 1.6 times the file's bytes leaves room
+            // for repacked layouts that are larger (Q6_K's is 1.52x; reserved, not touched, if unused).
             Optional<HugePageArena> hugePages = placement == WeightMemory.HUGE_PAGES
-                    ? HugePageArena.open(LlamaWeights.matrixBytes(file) / 3 * 4 + (64L << 20))
+                    ? HugePageArena.open(LlamaWeights.matrixBytes(file) / 5 * 8 + (64L << 20))
                     : Optional.empty();
             weightMemory = hugePages.<Arena>map(a -> a).orElseGet(Arena::ofShared);
             LlamaWeights bound = LlamaWeights.bind(file, weightMemory);

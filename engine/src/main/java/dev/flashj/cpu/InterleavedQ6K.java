@@ -1,0 +1,157 @@
+package dev.flashj.cpu;
+
+import dev.flashj.tensor.Tensor;
+import dev.flashj.tensor.TensorType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+import static dev.flashj.cpu.QuantVectors.LE;
+
+/**
+ * A Q6_K matrix repacked for the 16-bit integer kernels of {@link InterleavedMatrix} (the output head
+ * and part of the FFN in "Q4_K_M" files). The in-place kernel spends its time merging 4-bit and 2-bit
+ * parts; here every weight is stored as its signed 6-bit code {@code q - 32} in a byte, and each
+ * 16-element sub-block's {@code d * scale} as an f32 (exact: 11 by 8 bits).
+ *
+ * <p>Layout per group of 32 rows and 32-column block, {@link #CHUNK} bytes: the 32 rows' factors for
+ * elements 0-15, then for elements 16-31 (each even rows first, then odd rows, matching the kernel's
+ * lane pairs), then for each {@code j < 32} the 32 rows' code {@code j}. 40 bytes per 32 weights against
+ * the file's 26.25: decode reads half again as many bytes, and is no longer bound by arithmetic.
+ *
+ * <p>Exactness: {@code |q - 32| <= 32} and {@code |c| <= 127}, so eight products sum to at most 32 512 in
+ * a 16-bit lane; they are then widened to 32 bits, where a sub-block sums without overflow. Every
+ * vector step is spelled out inline (see {@link QuantVectors}).
+ */
+final class InterleavedQ6K extends InterleavedMatrix {
+    static final int CHUNK = 2 * 4 * ROWS + 32 * ROWS;
+
+    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
+    private static final int SUPER_BLOCK_BYTES = 210;
+    private static final int SECOND_SCALES = 4 * ROWS;
+    private static final int QUANTS = 8 * ROWS;
+
+    private InterleavedQ6K(Tensor source, MemorySegment packed) {
+        super(source, packed);
+    }
+
+    /** The packed form of a Q6_K matrix, or null where {@link #pack} declines it. */
+    static InterleavedQ6K of(Tensor w, Arena arena) {
+        MemorySegment packed = pack(w, arena);
+        return packed == null ? null : new InterleavedQ6K(w, packed);
+    }
+
+    static long packedBytes(long rows, long cols) {
+        return groups(rows) * (cols / 32) * CHUNK;
+    }
+
+    /** The packed copy in {@code arena}, or null when a super-block's d is infinite or NaN. */
+    static MemorySegment pack(Tensor w, Arena arena) {
+        if (w.type() != TensorType.Q6_K) {
+            throw new IllegalArgumentException("not a Q6_K matrix: " + w);
+        }
+        int superBlocks = (int) (w.cols() / 256);
+        int blocks = 8 * superBlocks;
+        int rowBytes = superBlocks * SUPER_BLOCK_BYTES;
+        long rows = w.rows();
+        long groups = groups(rows);
+        MemorySegment dst = arena.allocate(groups * blocks * CHUNK, 64);
+        byte[] in = new byte[ROWS * rowBytes];
+        ByteBuffer inBuf = ByteBuffer.wrap(in).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] out = new byte[blocks * CHUNK];
+        ByteBuffer outBuf = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+        for (long g = 0; g < groups; g++) {
+            int rowsHere = (int) Math.min(ROWS, rows - g * ROWS);
+            MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, g * ROWS * rowBytes, in, 0, rowsHere * rowBytes);
+            Arrays.fill(in, rowsHere * rowBytes, in.length, (byte) 0);
+            for (int lane = 0; lane < ROWS; lane++) {
+                int slot = (lane & 1) * 16 + (lane >> 1);
+                for (int sb = 0; sb < superBlocks; sb++) {
+                    int p = lane * rowBytes + sb * SUPER_BLOCK_BYTES;
+                    short dBits = inBuf.getShort(p + 208);
+                    if ((dBits & 0x7C00) == 0x7C00) {
+                        return null;
+                    }
+                    float d = Float.float16ToFloat(dBits);
+                    for (int s = 0; s < 16; s++) {
+                        int to = (8 * sb + s / 2) * CHUNK + (s % 2) * SECOND_SCALES;
+                        outBuf.putFloat(to + 4 * slot, d * in[p + 192 + s]);
+                    }
+                    for (int e = 0; e < 256; e++) {
+                        int to = (8 * sb + e / 32) * CHUNK + QUANTS + ROWS * (e % 32) + lane;
+                        out[to] = (byte) (code(in, p, e) - 32);
+                    }
+                }
+            }
+            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, g * blocks * CHUNK, out.length);
+        }
+        return dst;
+    }
+
+    /**
+     * Element {@code e}'s 6-bit code (0..63) in the super-block at {@code p}: per 128-element half,
+     * four quadrants of 32 take the low or high nibbles of {@code ql} and a 2-bit field of {@code qh}.
+     */
+    private static int code(byte[] b, int p, int e) {
+        int half = e / 128;
+        int quadrant = (e % 128) / 32;
+        int l = e % 32;
+        int low = b[p + 64 * half + l + 32 * (quadrant % 2)] & 0xFF;
+        int nibble = quadrant < 2 ? low & 0x0F : low >> 4;
+        int high = ((b[p + 128 + 32 * half + l] & 0xFF) >> (2 * quadrant)) & 3;
+        return nibble | (high << 4);
+    }
+
+    @Override
+    void multiplyGroup(int group, Q8Activations x, int tokenBlock, float[] out, int outOffset, float[] lanes) {
+        MemorySegment w = packed;
+        int[] codes = x.pairedCodes();
+        float[] scales = x.scales();
+        long base = (long) group * blocks * CHUNK;
+        FloatVector even = FloatVector.zero(FLOATS);
+        FloatVector odd = even;
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * CHUNK;
+            int c = 32 * (tokenBlock + b);
+            float dx = scales[tokenBlock + b];
+            // Two 16-element sub-blocks, each its own factor; within one, two runs of eight 16-bit products.
+            for (int half = 0; half < 2; half++) {
+                IntVector evenSum = IntVector.zero(INTS);
+                IntVector oddSum = evenSum;
+                for (int j0 = 16 * half; j0 < 16 * half + 16; j0 += 8) {
+                    ShortVector run = ShortVector.zero(SHORTS);
+                    for (int j = j0; j < j0 + 8; j++) {
+                        ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BYTES, w, p + QUANTS + ROWS * j, LE)
+                                .convertShape(VectorOperators.B2S, SHORTS, 0);
+                        run = run.add(q.mul(IntVector.broadcast(INTS, codes[c + j]).reinterpretAsShorts()));
+                    }
+                    // A 16-bit lane pair read as one int: the low half is the even row, the high half the odd one.
+                    IntVector pairs = run.reinterpretAsInts();
+                    evenSum = evenSum.add(pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    oddSum = oddSum.add(pairs.lanewise(VectorOperators.ASHR, 16));
+                }
+                long factors = p + half * SECOND_SCALES;
+                even = ((FloatVector) evenSum.convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromMemorySegment(FLOATS, w, factors, LE).mul(dx), even);
+                odd = ((FloatVector) oddSum.convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromMemorySegment(FLOATS, w, factors + 64, LE).mul(dx), odd);
+            }
+        }
+        even.intoArray(lanes, 0);
+        odd.intoArray(lanes, 16);
+        storeGroup(lanes, out, outOffset, group, rows);
+    }
+}
