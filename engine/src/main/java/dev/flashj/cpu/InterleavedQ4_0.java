@@ -7,7 +7,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,10 +34,6 @@ final class InterleavedQ4_0 extends InterleavedMatrix {
     /** Bytes per group and block: 32 f16 scales and 32 × 16 quant bytes. */
     static final int CHUNK = 2 * ROWS + 16 * ROWS;
 
-    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
-    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
-    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
-    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
     private static final int SCALE_BYTES = 2 * ROWS;
 
     private InterleavedQ4_0(Tensor source, MemorySegment packed) {
@@ -64,7 +59,7 @@ final class InterleavedQ4_0 extends InterleavedMatrix {
 
     /** Bytes of the packed form of a [rows, cols] matrix. */
     static long packedBytes(long rows, long cols) {
-        return groups(rows) * (cols / 32) * CHUNK;
+        return packedBytes(rows, cols, CHUNK);
     }
 
     /**
@@ -76,7 +71,7 @@ final class InterleavedQ4_0 extends InterleavedMatrix {
         if (w.type() != TensorType.Q4_0) {
             throw new IllegalArgumentException("not a Q4_0 matrix: " + w);
         }
-        return InterleavedMatrix.pack(w, arena, 16, (byte) 0x80);
+        return pack(w, arena, CHUNK, scaleAndBytes((int) (w.cols() / 32), 16, (byte) 0x80));
     }
 
     /**

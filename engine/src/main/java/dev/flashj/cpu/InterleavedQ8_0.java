@@ -7,7 +7,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -30,10 +29,6 @@ final class InterleavedQ8_0 extends InterleavedMatrix {
     /** Bytes per group and block: 32 f16 scales and 32 × 32 quants. */
     static final int CHUNK = 2 * ROWS + 32 * ROWS;
 
-    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
-    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
-    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
-    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
     private static final int SCALE_BYTES = 2 * ROWS;
 
     private InterleavedQ8_0(Tensor source, MemorySegment packed) {
@@ -48,7 +43,7 @@ final class InterleavedQ8_0 extends InterleavedMatrix {
 
     /** Bytes of the packed form of a [rows, cols] matrix. */
     static long packedBytes(long rows, long cols) {
-        return groups(rows) * (cols / 32) * CHUNK;
+        return packedBytes(rows, cols, CHUNK);
     }
 
     /**
@@ -59,7 +54,7 @@ final class InterleavedQ8_0 extends InterleavedMatrix {
         if (w.type() != TensorType.Q8_0) {
             throw new IllegalArgumentException("not a Q8_0 matrix: " + w);
         }
-        return InterleavedMatrix.pack(w, arena, 32, (byte) 0);
+        return pack(w, arena, CHUNK, scaleAndBytes((int) (w.cols() / 32), 32, (byte) 0));
     }
 
     @Override
