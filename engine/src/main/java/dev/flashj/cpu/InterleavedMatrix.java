@@ -13,6 +13,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.function.BiFunction;
 
 /**
  * A block-quantized matrix repacked at load into groups of {@link #ROWS} rows side by side, for
@@ -50,6 +51,26 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
         this.packed = packed;
         this.rows = (int) source.rows();
         this.blocks = (int) (source.cols() / 32);
+    }
+
+    /**
+     * The repacked form of {@code w} in {@code arena}: Q4_0, Q8_0, Q4_K and Q6_K; null for other types
+     * and where a packer declines the matrix (a non-finite scale).
+     */
+    static InterleavedMatrix of(Tensor w, Arena arena) {
+        return switch (w.type()) {
+            case Q4_0 -> build(w, arena, InterleavedQ4_0.CHUNK, InterleavedQ4_0.packer(w), InterleavedQ4_0::new);
+            case Q8_0 -> build(w, arena, InterleavedQ8_0.CHUNK, InterleavedQ8_0.packer(w), InterleavedQ8_0::new);
+            case Q4_K -> build(w, arena, InterleavedQ4K.CHUNK, InterleavedQ4K.packer(w), InterleavedQ4K::new);
+            case Q6_K -> build(w, arena, InterleavedQ6K.CHUNK, InterleavedQ6K.packer(w), InterleavedQ6K::new);
+            default -> null;
+        };
+    }
+
+    private static InterleavedMatrix build(Tensor w, Arena arena, int chunk, RowPacker packer,
+                                           BiFunction<Tensor, MemorySegment, InterleavedMatrix> make) {
+        MemorySegment packed = pack(w, arena, chunk, packer);
+        return packed == null ? null : make.apply(w, packed);
     }
 
     /** True where the kernels run at full speed: 512-bit vectors (AVX-512, SVE-512). */
@@ -149,7 +170,7 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
      * copies in and out, {@code packer} in between); the last group is padded with zero rows. Null when
      * the packer declines a row.
      */
-    static MemorySegment pack(Tensor w, Arena arena, int chunk, RowPacker packer) {
+    private static MemorySegment pack(Tensor w, Arena arena, int chunk, RowPacker packer) {
         int rowBytes = (int) w.type().bytesFor(w.cols());
         int blocks = (int) (w.cols() / 32);
         long rows = w.rows();

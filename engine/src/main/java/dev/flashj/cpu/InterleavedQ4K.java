@@ -1,14 +1,12 @@
 package dev.flashj.cpu;
 
 import dev.flashj.tensor.Tensor;
-import dev.flashj.tensor.TensorType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
@@ -38,27 +36,14 @@ final class InterleavedQ4K extends InterleavedMatrix {
     private static final int OFFSETS = 4 * ROWS;
     private static final int QUANTS = 8 * ROWS;
 
-    private InterleavedQ4K(Tensor source, MemorySegment packed) {
+    InterleavedQ4K(Tensor source, MemorySegment packed) {
         super(source, packed);
     }
 
-    /** The packed form of a Q4_K matrix, or null where {@link #pack} declines it. */
-    static InterleavedQ4K of(Tensor w, Arena arena) {
-        MemorySegment packed = pack(w, arena);
-        return packed == null ? null : new InterleavedQ4K(w, packed);
-    }
-
-    static long packedBytes(long rows, long cols) {
-        return packedBytes(rows, cols, CHUNK);
-    }
-
-    /** The packed copy in {@code arena}, or null when a super-block's d or dmin is infinite or NaN. */
-    static MemorySegment pack(Tensor w, Arena arena) {
-        if (w.type() != TensorType.Q4_K) {
-            throw new IllegalArgumentException("not a Q4_K matrix: " + w);
-        }
+    /** Packs a Q4_K row into its lane (see {@link InterleavedMatrix#of}); declines infinite or NaN scales. */
+    static RowPacker packer(Tensor w) {
         int superBlocks = (int) (w.cols() / 256);
-        return pack(w, arena, CHUNK, (in, rowStart, lane, out) -> {
+        return (in, rowStart, lane, out) -> {
             int slot = factorSlot(lane);
             for (int sb = 0; sb < superBlocks; sb++) {
                 int p = rowStart + sb * SUPER_BLOCK_BYTES;
@@ -84,7 +69,7 @@ final class InterleavedQ4K extends InterleavedMatrix {
                 }
             }
             return true;
-        });
+        };
     }
 
     /** Sub-block {@code s}'s 6-bit scale from the 12 packed bytes at {@code p} (GGML's get_scale_min_k4). */
