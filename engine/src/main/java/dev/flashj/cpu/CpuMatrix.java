@@ -40,13 +40,7 @@ public sealed interface CpuMatrix permits InPlaceMatrix, InterleavedMatrix {
         if (!repack || w.rank() != 2 || !InterleavedMatrix.supported()) {
             return inPlace(w);
         }
-        CpuMatrix packed = switch (w.type()) {
-            case Q4_0 -> InterleavedQ4_0.of(w, arena);
-            case Q8_0 -> InterleavedQ8_0.of(w, arena);
-            case Q4_K -> InterleavedQ4K.of(w, arena);
-            case Q6_K -> InterleavedQ6K.of(w, arena);
-            default -> null;
-        };
+        CpuMatrix packed = InterleavedMatrix.of(w, arena);
         return packed != null ? packed : inPlace(w);
     }
 }

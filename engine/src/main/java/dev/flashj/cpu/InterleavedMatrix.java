@@ -1,12 +1,19 @@
 package dev.flashj.cpu;
 
 import dev.flashj.tensor.Tensor;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.function.BiFunction;
 
 /**
  * A block-quantized matrix repacked at load into groups of {@link #ROWS} rows side by side, for
@@ -28,6 +35,12 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
     /** Batch size from which {@link #matmul} multiplies the file's tensor in place instead. */
     static final int PREFILL_IN_PLACE_FROM = 8;
 
+    /** The kernels' shapes: 32 weight bytes widen to 32 16-bit lanes; 16 int or float lanes hold one parity of the rows. */
+    static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
+    static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
+    static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
+    static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
+
     final Tensor source;
     final MemorySegment packed;
     final int rows;
@@ -38,6 +51,26 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
         this.packed = packed;
         this.rows = (int) source.rows();
         this.blocks = (int) (source.cols() / 32);
+    }
+
+    /**
+     * The repacked form of {@code w} in {@code arena}: Q4_0, Q8_0, Q4_K and Q6_K; null for other types
+     * and where a packer declines the matrix (a non-finite scale).
+     */
+    static InterleavedMatrix of(Tensor w, Arena arena) {
+        return switch (w.type()) {
+            case Q4_0 -> build(w, arena, InterleavedQ4_0.CHUNK, InterleavedQ4_0.packer(w), InterleavedQ4_0::new);
+            case Q8_0 -> build(w, arena, InterleavedQ8_0.CHUNK, InterleavedQ8_0.packer(w), InterleavedQ8_0::new);
+            case Q4_K -> build(w, arena, InterleavedQ4K.CHUNK, InterleavedQ4K.packer(w), InterleavedQ4K::new);
+            case Q6_K -> build(w, arena, InterleavedQ6K.CHUNK, InterleavedQ6K.packer(w), InterleavedQ6K::new);
+            default -> null;
+        };
+    }
+
+    private static InterleavedMatrix build(Tensor w, Arena arena, int chunk, RowPacker packer,
+                                           BiFunction<Tensor, MemorySegment, InterleavedMatrix> make) {
+        MemorySegment packed = pack(w, arena, chunk, packer);
+        return packed == null ? null : make.apply(w, packed);
     }
 
     /** True where the kernels run at full speed: 512-bit vectors (AVX-512, SVE-512). */
@@ -112,45 +145,78 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
         });
     }
 
+    /** Bytes of the packed form of a [rows, cols] matrix with {@code chunk} bytes per group and 32-column block. */
+    static long packedBytes(long rows, long cols, int chunk) {
+        return groups(rows) * (cols / 32) * chunk;
+    }
+
+    /** Where a row's per-block factor goes among the group's 32: even rows first, then odd rows (the kernels' lane pairs). */
+    static int factorSlot(int lane) {
+        return (lane & 1) * 16 + (lane >> 1);
+    }
+
+    /** Writes one file row into its lane of a group's packed blocks. */
+    interface RowPacker {
+        /**
+         * Packs the row whose file bytes start at {@code rowStart} in {@code in} into lane {@code lane} of
+         * the group's blocks in {@code out} (block b at {@code b * chunk}); false when a scale is an
+         * infinite or NaN half, which the kernels' half-to-float widening does not cover.
+         */
+        boolean packRow(ByteBuffer in, int rowStart, int lane, ByteBuffer out);
+    }
+
     /**
-     * Copies a block-quantized matrix into the interleaved layout: per group of 32 rows and per block,
-     * the 32 rows' 2-byte scales in row order, then for each {@code j < quantBytes} the 32 rows' byte
-     * {@code j} xor {@code flip}. The last group is padded with zero rows. Returns null when a scale is
-     * an infinite or NaN half (the kernels widen finite halves only).
+     * Copies a quantized matrix into groups of 32 rows, one group at a time through heap buffers (bulk
+     * copies in and out, {@code packer} in between); the last group is padded with zero rows. Null when
+     * the packer declines a row.
      */
-    static MemorySegment pack(Tensor w, Arena arena, int quantBytes, byte flip) {
+    private static MemorySegment pack(Tensor w, Arena arena, int chunk, RowPacker packer) {
+        int rowBytes = (int) w.type().bytesFor(w.cols());
         int blocks = (int) (w.cols() / 32);
-        int blockBytes = 2 + quantBytes;
-        int rowBytes = blocks * blockBytes;
-        int chunk = 2 * ROWS + quantBytes * ROWS;
         long rows = w.rows();
         long groups = groups(rows);
-        MemorySegment src = w.data();
         MemorySegment dst = arena.allocate(groups * blocks * chunk, 64);
-        // Heap arrays for one group at a time: bulk copies in and out, a plain transpose between.
         byte[] in = new byte[ROWS * rowBytes];
         byte[] out = new byte[blocks * chunk];
+        ByteBuffer inBuffer = ByteBuffer.wrap(in).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer outBuffer = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
         for (long g = 0; g < groups; g++) {
             int rowsHere = (int) Math.min(ROWS, rows - g * ROWS);
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, g * ROWS * rowBytes, in, 0, rowsHere * rowBytes);
+            MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, g * ROWS * rowBytes, in, 0, rowsHere * rowBytes);
             Arrays.fill(in, rowsHere * rowBytes, in.length, (byte) 0);
-            for (int b = 0; b < blocks; b++) {
-                int to = b * chunk;
-                for (int lane = 0; lane < ROWS; lane++) {
-                    int from = lane * rowBytes + b * blockBytes;
-                    if ((in[from + 1] & 0x7C) == 0x7C) {
-                        return null;
-                    }
-                    out[to + 2 * lane] = in[from];
-                    out[to + 2 * lane + 1] = in[from + 1];
-                    for (int j = 0; j < quantBytes; j++) {
-                        out[to + 2 * ROWS + ROWS * j + lane] = (byte) (in[from + 2 + j] ^ flip);
-                    }
+            for (int lane = 0; lane < ROWS; lane++) {
+                if (!packer.packRow(inBuffer, lane * rowBytes, lane, outBuffer)) {
+                    return null;
                 }
             }
             MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, g * blocks * chunk, out.length);
         }
         return dst;
+    }
+
+    /**
+     * The packer of the 32-element formats (Q4_0, Q8_0: an f16 scale, then {@code quantBytes} bytes per
+     * block): per block, the 32 rows' scales in row order, then for each {@code j < quantBytes} the 32
+     * rows' byte {@code j} xor {@code flip}.
+     */
+    static RowPacker scaleAndBytes(int blocks, int quantBytes, byte flip) {
+        int blockBytes = 2 + quantBytes;
+        int chunk = 2 * ROWS + quantBytes * ROWS;
+        return (in, rowStart, lane, out) -> {
+            for (int b = 0; b < blocks; b++) {
+                int from = rowStart + b * blockBytes;
+                short scale = in.getShort(from);
+                if ((scale & 0x7C00) == 0x7C00) {
+                    return false;
+                }
+                int to = b * chunk;
+                out.putShort(to + 2 * lane, scale);
+                for (int j = 0; j < quantBytes; j++) {
+                    out.put(to + 2 * ROWS + ROWS * j + lane, (byte) (in.get(from + 2 + j) ^ flip));
+                }
+            }
+            return true;
+        };
     }
 
     /**

@@ -1,20 +1,14 @@
 package dev.flashj.cpu;
 
 import dev.flashj.tensor.Tensor;
-import dev.flashj.tensor.TensorType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.Arrays;
 
 import static dev.flashj.cpu.QuantVectors.LE;
 
@@ -38,86 +32,54 @@ import static dev.flashj.cpu.QuantVectors.LE;
 final class InterleavedQ4K extends InterleavedMatrix {
     static final int CHUNK = 4 * ROWS + 4 * ROWS + 16 * ROWS;
 
-    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
-    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
-    private static final VectorSpecies<Integer> INTS_512 = IntVector.SPECIES_512;
-    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
     private static final int SUPER_BLOCK_BYTES = 144;
     private static final int OFFSETS = 4 * ROWS;
     private static final int QUANTS = 8 * ROWS;
 
-    private InterleavedQ4K(Tensor source, MemorySegment packed) {
+    InterleavedQ4K(Tensor source, MemorySegment packed) {
         super(source, packed);
     }
 
-    /** The packed form of a Q4_K matrix, or null where {@link #pack} declines it. */
-    static InterleavedQ4K of(Tensor w, Arena arena) {
-        MemorySegment packed = pack(w, arena);
-        return packed == null ? null : new InterleavedQ4K(w, packed);
-    }
-
-    static long packedBytes(long rows, long cols) {
-        return groups(rows) * (cols / 32) * CHUNK;
-    }
-
-    /** The packed copy in {@code arena}, or null when a super-block's d or dmin is infinite or NaN. */
-    static MemorySegment pack(Tensor w, Arena arena) {
-        if (w.type() != TensorType.Q4_K) {
-            throw new IllegalArgumentException("not a Q4_K matrix: " + w);
-        }
+    /** Packs a Q4_K row into its lane (see {@link InterleavedMatrix#of}); declines infinite or NaN scales. */
+    static RowPacker packer(Tensor w) {
         int superBlocks = (int) (w.cols() / 256);
-        int blocks = 8 * superBlocks;
-        int rowBytes = superBlocks * SUPER_BLOCK_BYTES;
-        long rows = w.rows();
-        long groups = groups(rows);
-        MemorySegment dst = arena.allocate(groups * blocks * CHUNK, 64);
-        byte[] in = new byte[ROWS * rowBytes];
-        ByteBuffer inBuf = ByteBuffer.wrap(in).order(ByteOrder.LITTLE_ENDIAN);
-        byte[] out = new byte[blocks * CHUNK];
-        ByteBuffer outBuf = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
-        for (long g = 0; g < groups; g++) {
-            int rowsHere = (int) Math.min(ROWS, rows - g * ROWS);
-            MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, g * ROWS * rowBytes, in, 0, rowsHere * rowBytes);
-            Arrays.fill(in, rowsHere * rowBytes, in.length, (byte) 0);
-            for (int lane = 0; lane < ROWS; lane++) {
-                int slot = (lane & 1) * 16 + (lane >> 1);
-                for (int sb = 0; sb < superBlocks; sb++) {
-                    int p = lane * rowBytes + sb * SUPER_BLOCK_BYTES;
-                    short dBits = inBuf.getShort(p);
-                    short dminBits = inBuf.getShort(p + 2);
-                    if ((dBits & 0x7C00) == 0x7C00 || (dminBits & 0x7C00) == 0x7C00) {
-                        return null;
-                    }
-                    float d = Float.float16ToFloat(dBits);
-                    float dmin = Float.float16ToFloat(dminBits);
-                    for (int s = 0; s < 8; s++) {
-                        int to = (8 * sb + s) * CHUNK;
-                        float scale = d * subScale(in, p + 4, s);
-                        outBuf.putFloat(to + 4 * slot, scale);
-                        outBuf.putFloat(to + OFFSETS + 4 * slot, 8 * scale - dmin * subMin(in, p + 4, s));
-                        int quants = p + 16 + 32 * (s / 2);
-                        int shift = 4 * (s % 2);
-                        for (int j = 0; j < 16; j++) {
-                            int low = (in[quants + j] >> shift) & 0x0F;
-                            int high = (in[quants + 16 + j] >> shift) & 0x0F;
-                            out[to + QUANTS + ROWS * j + lane] = (byte) (low | ((high ^ 8) << 4));
-                        }
+        return (in, rowStart, lane, out) -> {
+            int slot = factorSlot(lane);
+            for (int sb = 0; sb < superBlocks; sb++) {
+                int p = rowStart + sb * SUPER_BLOCK_BYTES;
+                short dBits = in.getShort(p);
+                short dminBits = in.getShort(p + 2);
+                if ((dBits & 0x7C00) == 0x7C00 || (dminBits & 0x7C00) == 0x7C00) {
+                    return false;
+                }
+                float d = Float.float16ToFloat(dBits);
+                float dmin = Float.float16ToFloat(dminBits);
+                for (int s = 0; s < 8; s++) {
+                    int to = (8 * sb + s) * CHUNK;
+                    float scale = d * subScale(in, p + 4, s);
+                    out.putFloat(to + 4 * slot, scale);
+                    out.putFloat(to + OFFSETS + 4 * slot, 8 * scale - dmin * subMin(in, p + 4, s));
+                    int quants = p + 16 + 32 * (s / 2);
+                    int shift = 4 * (s % 2);
+                    for (int j = 0; j < 16; j++) {
+                        int low = (in.get(quants + j) >> shift) & 0x0F;
+                        int high = (in.get(quants + 16 + j) >> shift) & 0x0F;
+                        out.put(to + QUANTS + ROWS * j + lane, (byte) (low | ((high ^ 8) << 4)));
                     }
                 }
             }
-            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, g * blocks * CHUNK, out.length);
-        }
-        return dst;
+            return true;
+        };
     }
 
     /** Sub-block {@code s}'s 6-bit scale from the 12 packed bytes at {@code p} (GGML's get_scale_min_k4). */
-    private static int subScale(byte[] b, int p, int s) {
-        return s < 4 ? b[p + s] & 63 : (b[p + s + 4] & 0x0F) | ((b[p + s - 4] & 0xFF) >> 6 << 4);
+    private static int subScale(ByteBuffer b, int p, int s) {
+        return s < 4 ? b.get(p + s) & 63 : (b.get(p + s + 4) & 0x0F) | ((b.get(p + s - 4) & 0xFF) >> 6 << 4);
     }
 
     /** Sub-block {@code s}'s 6-bit min from the 12 packed bytes at {@code p}. */
-    private static int subMin(byte[] b, int p, int s) {
-        return s < 4 ? b[p + s + 4] & 63 : ((b[p + s + 4] & 0xFF) >> 4) | ((b[p + s] & 0xFF) >> 6 << 4);
+    private static int subMin(ByteBuffer b, int p, int s) {
+        return s < 4 ? b.get(p + s + 4) & 63 : ((b.get(p + s + 4) & 0xFF) >> 4) | ((b.get(p + s) & 0xFF) >> 6 << 4);
     }
 
     @Override
@@ -138,8 +100,8 @@ final class InterleavedQ4K extends InterleavedMatrix {
                         .convertShape(VectorOperators.B2S, SHORTS, 0);
                 ShortVector low = q.and((short) 0x0F).sub((short) 8);
                 ShortVector high = q.lanewise(VectorOperators.ASHR, 4);
-                sum = sum.add(low.mul(IntVector.broadcast(INTS_512, codes[c + j]).reinterpretAsShorts()))
-                        .add(high.mul(IntVector.broadcast(INTS_512, codes[c + 16 + j]).reinterpretAsShorts()));
+                sum = sum.add(low.mul(IntVector.broadcast(INTS, codes[c + j]).reinterpretAsShorts()))
+                        .add(high.mul(IntVector.broadcast(INTS, codes[c + 16 + j]).reinterpretAsShorts()));
             }
             // A 16-bit lane pair read as one int: the low half is the even row, the high half the odd one.
             IntVector pairs = sum.reinterpretAsInts();

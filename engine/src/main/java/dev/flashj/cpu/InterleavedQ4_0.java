@@ -1,15 +1,12 @@
 package dev.flashj.cpu;
 
 import dev.flashj.tensor.Tensor;
-import dev.flashj.tensor.TensorType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import static dev.flashj.cpu.QuantVectors.LE;
@@ -35,20 +32,10 @@ final class InterleavedQ4_0 extends InterleavedMatrix {
     /** Bytes per group and block: 32 f16 scales and 32 × 16 quant bytes. */
     static final int CHUNK = 2 * ROWS + 16 * ROWS;
 
-    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
-    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
-    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
-    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
     private static final int SCALE_BYTES = 2 * ROWS;
 
-    private InterleavedQ4_0(Tensor source, MemorySegment packed) {
+    InterleavedQ4_0(Tensor source, MemorySegment packed) {
         super(source, packed);
-    }
-
-    /** The packed form of a Q4_0 matrix, or null where {@link #pack} declines it. */
-    static InterleavedQ4_0 of(Tensor w, Arena arena) {
-        MemorySegment packed = pack(w, arena);
-        return packed == null ? null : new InterleavedQ4_0(w, packed);
     }
 
     @Override
@@ -62,21 +49,9 @@ final class InterleavedQ4_0 extends InterleavedMatrix {
         multiplyGroups4(packed, rows, blocks, x.pairedCodes(), x.scales(), tokenBlock, out, outOffset, outStride, group, group + 1, lanes);
     }
 
-    /** Bytes of the packed form of a [rows, cols] matrix. */
-    static long packedBytes(long rows, long cols) {
-        return groups(rows) * (cols / 32) * CHUNK;
-    }
-
-    /**
-     * The packed copy of a Q4_0 matrix, allocated in {@code arena}, or null when a scale is infinite
-     * or NaN (the kernels' half-to-float conversion covers finite halves only; such files keep the
-     * in-place kernels, which follow IEEE for every scale).
-     */
-    static MemorySegment pack(Tensor w, Arena arena) {
-        if (w.type() != TensorType.Q4_0) {
-            throw new IllegalArgumentException("not a Q4_0 matrix: " + w);
-        }
-        return InterleavedMatrix.pack(w, arena, 16, (byte) 0x80);
+    /** Packs a Q4_0 row into its lane (see {@link InterleavedMatrix#of}); declines infinite or NaN scales. */
+    static RowPacker packer(Tensor w) {
+        return scaleAndBytes((int) (w.cols() / 32), 16, (byte) 0x80);
     }
 
     /**

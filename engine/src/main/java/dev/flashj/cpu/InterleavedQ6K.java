@@ -1,20 +1,14 @@
 package dev.flashj.cpu;
 
 import dev.flashj.tensor.Tensor;
-import dev.flashj.tensor.TensorType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.Arrays;
 
 import static dev.flashj.cpu.QuantVectors.LE;
 
@@ -36,82 +30,49 @@ import static dev.flashj.cpu.QuantVectors.LE;
 final class InterleavedQ6K extends InterleavedMatrix {
     static final int CHUNK = 2 * 4 * ROWS + 32 * ROWS;
 
-    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_256;
-    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_512;
-    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
-    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_512;
     private static final int SUPER_BLOCK_BYTES = 210;
     private static final int SECOND_SCALES = 4 * ROWS;
     private static final int QUANTS = 8 * ROWS;
 
-    private InterleavedQ6K(Tensor source, MemorySegment packed) {
+    InterleavedQ6K(Tensor source, MemorySegment packed) {
         super(source, packed);
     }
 
-    /** The packed form of a Q6_K matrix, or null where {@link #pack} declines it. */
-    static InterleavedQ6K of(Tensor w, Arena arena) {
-        MemorySegment packed = pack(w, arena);
-        return packed == null ? null : new InterleavedQ6K(w, packed);
-    }
-
-    static long packedBytes(long rows, long cols) {
-        return groups(rows) * (cols / 32) * CHUNK;
-    }
-
-    /** The packed copy in {@code arena}, or null when a super-block's d is infinite or NaN. */
-    static MemorySegment pack(Tensor w, Arena arena) {
-        if (w.type() != TensorType.Q6_K) {
-            throw new IllegalArgumentException("not a Q6_K matrix: " + w);
-        }
+    /** Packs a Q6_K row into its lane (see {@link InterleavedMatrix#of}); declines infinite or NaN scales. */
+    static RowPacker packer(Tensor w) {
         int superBlocks = (int) (w.cols() / 256);
-        int blocks = 8 * superBlocks;
-        int rowBytes = superBlocks * SUPER_BLOCK_BYTES;
-        long rows = w.rows();
-        long groups = groups(rows);
-        MemorySegment dst = arena.allocate(groups * blocks * CHUNK, 64);
-        byte[] in = new byte[ROWS * rowBytes];
-        ByteBuffer inBuf = ByteBuffer.wrap(in).order(ByteOrder.LITTLE_ENDIAN);
-        byte[] out = new byte[blocks * CHUNK];
-        ByteBuffer outBuf = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
-        for (long g = 0; g < groups; g++) {
-            int rowsHere = (int) Math.min(ROWS, rows - g * ROWS);
-            MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, g * ROWS * rowBytes, in, 0, rowsHere * rowBytes);
-            Arrays.fill(in, rowsHere * rowBytes, in.length, (byte) 0);
-            for (int lane = 0; lane < ROWS; lane++) {
-                int slot = (lane & 1) * 16 + (lane >> 1);
-                for (int sb = 0; sb < superBlocks; sb++) {
-                    int p = lane * rowBytes + sb * SUPER_BLOCK_BYTES;
-                    short dBits = inBuf.getShort(p + 208);
-                    if ((dBits & 0x7C00) == 0x7C00) {
-                        return null;
-                    }
-                    float d = Float.float16ToFloat(dBits);
-                    for (int s = 0; s < 16; s++) {
-                        int to = (8 * sb + s / 2) * CHUNK + (s % 2) * SECOND_SCALES;
-                        outBuf.putFloat(to + 4 * slot, d * in[p + 192 + s]);
-                    }
-                    for (int e = 0; e < 256; e++) {
-                        int to = (8 * sb + e / 32) * CHUNK + QUANTS + ROWS * (e % 32) + lane;
-                        out[to] = (byte) (code(in, p, e) - 32);
-                    }
+        return (in, rowStart, lane, out) -> {
+            int slot = factorSlot(lane);
+            for (int sb = 0; sb < superBlocks; sb++) {
+                int p = rowStart + sb * SUPER_BLOCK_BYTES;
+                short dBits = in.getShort(p + 208);
+                if ((dBits & 0x7C00) == 0x7C00) {
+                    return false;
+                }
+                float d = Float.float16ToFloat(dBits);
+                for (int s = 0; s < 16; s++) {
+                    int to = (8 * sb + s / 2) * CHUNK + (s % 2) * SECOND_SCALES;
+                    out.putFloat(to + 4 * slot, d * in.get(p + 192 + s));
+                }
+                for (int e = 0; e < 256; e++) {
+                    out.put((8 * sb + e / 32) * CHUNK + QUANTS + ROWS * (e % 32) + lane, (byte) (code(in, p, e) - 32));
                 }
             }
-            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, g * blocks * CHUNK, out.length);
-        }
-        return dst;
+            return true;
+        };
     }
 
     /**
      * Element {@code e}'s 6-bit code (0..63) in the super-block at {@code p}: per 128-element half,
      * four quadrants of 32 take the low or high nibbles of {@code ql} and a 2-bit field of {@code qh}.
      */
-    private static int code(byte[] b, int p, int e) {
+    private static int code(ByteBuffer b, int p, int e) {
         int half = e / 128;
         int quadrant = (e % 128) / 32;
         int l = e % 32;
-        int low = b[p + 64 * half + l + 32 * (quadrant % 2)] & 0xFF;
+        int low = b.get(p + 64 * half + l + 32 * (quadrant % 2)) & 0xFF;
         int nibble = quadrant < 2 ? low & 0x0F : low >> 4;
-        int high = ((b[p + 128 + 32 * half + l] & 0xFF) >> (2 * quadrant)) & 3;
+        int high = ((b.get(p + 128 + 32 * half + l) & 0xFF) >> (2 * quadrant)) & 3;
         return nibble | (high << 4);
     }
 

@@ -165,14 +165,14 @@ class InterleavedMatrixTest {
 
     @Test
     void packedCopySizes() {
-        assertEquals(TensorType.Q4_0.matrixBytes(64, 4096), InterleavedQ4_0.packedBytes(64, 4096));
-        assertEquals(TensorType.Q4_0.matrixBytes(64, 4096), InterleavedQ4_0.packedBytes(33, 4096));
-        assertEquals(TensorType.Q8_0.matrixBytes(64, 4096), InterleavedQ8_0.packedBytes(64, 4096));
-        assertEquals(TensorType.Q8_0.matrixBytes(64, 4096), InterleavedQ8_0.packedBytes(33, 4096));
+        assertEquals(TensorType.Q4_0.matrixBytes(64, 4096), InterleavedMatrix.packedBytes(64, 4096, InterleavedQ4_0.CHUNK));
+        assertEquals(TensorType.Q4_0.matrixBytes(64, 4096), InterleavedMatrix.packedBytes(33, 4096, InterleavedQ4_0.CHUNK));
+        assertEquals(TensorType.Q8_0.matrixBytes(64, 4096), InterleavedMatrix.packedBytes(64, 4096, InterleavedQ8_0.CHUNK));
+        assertEquals(TensorType.Q8_0.matrixBytes(64, 4096), InterleavedMatrix.packedBytes(33, 4096, InterleavedQ8_0.CHUNK));
         // Q4_K: two f32 factors per 32 weights instead of 4.5 bytes of super-block header.
-        assertEquals(24L * 64 * 4096 / 32, InterleavedQ4K.packedBytes(33, 4096));
+        assertEquals(24L * 64 * 4096 / 32, InterleavedMatrix.packedBytes(33, 4096, InterleavedQ4K.CHUNK));
         // Q6_K: a byte per code and two f32 factors per 32 weights.
-        assertEquals(40L * 64 * 4096 / 32, InterleavedQ6K.packedBytes(33, 4096));
+        assertEquals(40L * 64 * 4096 / 32, InterleavedMatrix.packedBytes(33, 4096, InterleavedQ6K.CHUNK));
     }
 
     /** {@code small} columns, or two super-blocks for the 256-element k-quants. */
