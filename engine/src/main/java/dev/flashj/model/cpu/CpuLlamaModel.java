@@ -20,8 +20,9 @@ import java.util.Optional;
 
 /**
  * The LLaMA family on the CPU: the reference forward pass other backends are compared with.
- * Weight matrices are read from the mapped file or, by default, from a copy in huge pages
- * ({@link WeightMemory}); the model owns the paged KV {@link BlockPool}
+ * Weight matrices are repacked for a faster kernel where one exists ({@link dev.flashj.cpu.CpuMatrix}),
+ * otherwise read as the file stores them; by default both live in huge pages ({@link WeightMemory}).
+ * The model owns the paged KV {@link BlockPool}
  * its sessions draw on (so sessions with a common prompt prefix share its blocks), and sessions hold
  * activations and their block tables.
  * Thread-safe: sessions may be created from any thread (each session is driven by one thread).
