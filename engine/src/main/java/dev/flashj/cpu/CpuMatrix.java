@@ -36,11 +36,20 @@ public sealed interface CpuMatrix permits InPlaceMatrix, InterleavedMatrix {
      * llama.cpp does), otherwise the tensor in place.
      */
     static CpuMatrix prepare(Tensor w, Arena arena) {
-        boolean repack = !"false".equalsIgnoreCase(System.getProperty(REPACK_PROPERTY));
-        if (!repack || w.rank() != 2 || !InterleavedMatrix.supported()) {
-            return inPlace(w);
-        }
-        CpuMatrix packed = InterleavedMatrix.of(w, arena);
+        CpuMatrix packed = repacks(w) ? InterleavedMatrix.of(w, arena) : null;
         return packed != null ? packed : inPlace(w);
+    }
+
+    /**
+     * Whether {@link #prepare} repacks {@code w} on this CPU (its type has a repacked form, the vectors
+     * are 512 bits wide, and {@link #REPACK_PROPERTY} does not say false); a non-finite scale may still
+     * keep it in place.
+     */
+    static boolean repacks(Tensor w) {
+        boolean enabled = !"false".equalsIgnoreCase(System.getProperty(REPACK_PROPERTY));
+        return enabled && w.rank() == 2 && InterleavedMatrix.supported() && switch (w.type()) {
+            case Q4_0, Q8_0, Q4_K, Q6_K -> true;
+            default -> false;
+        };
     }
 }

@@ -138,10 +138,33 @@ public final class HugePageArena implements Arena {
      * @throws IllegalStateException when the arena has no room left for the copy
      */
     public CpuMatrix residentCopy(CpuMatrix matrix) {
+        return residentCopy(matrix, false);
+    }
+
+    /**
+     * {@link #residentCopy(CpuMatrix)}, and with {@code repackedSources} also the file tensor of a
+     * repacked matrix (which its prefill multiplies in place: 15-25% faster from huge pages than from the
+     * file's 4 KiB pages, at the cost of holding those matrices twice).
+     *
+     * @throws IllegalStateException when the arena has no room left for the copy
+     */
+    public CpuMatrix residentCopy(CpuMatrix matrix, boolean repackedSources) {
+        if (matrix instanceof InterleavedMatrix repacked) {
+            if (!repackedSources) {
+                return matrix;
+            }
+            Tensor t = repacked.source();
+            return repacked.withSource(new Tensor(t.name(), t.type(), t.shape(), copyOf(t.data())));
+        }
         if (!(matrix instanceof InPlaceMatrix(Tensor t))) {
             return matrix;
         }
         return CpuMatrix.inPlace(new Tensor(t.name(), t.type(), t.shape(), copyOf(t.data())));
+    }
+
+    /** Bytes of the huge-page block. */
+    public long capacity() {
+        return block.byteSize();
     }
 
     /** Zeroed memory in the huge-page block while it has room, else from an ordinary shared arena. */

@@ -82,6 +82,9 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
         return (rows + ROWS - 1) / ROWS;
     }
 
+    /** The same packed weights with {@code source} (equal bytes, e.g. a resident copy) for the in-place prefill. */
+    abstract InterleavedMatrix withSource(Tensor source);
+
     /** Rows {@code [32 * group, 32 * group + 32)} (clipped) times one token whose codes start at block {@code tokenBlock}. */
     abstract void multiplyGroup(int group, Q8Activations x, int tokenBlock, float[] out, int outOffset, float[] lanes);
 

@@ -40,6 +40,11 @@ final class InterleavedQ4K extends InterleavedMatrix {
         super(source, packed);
     }
 
+    @Override
+    InterleavedMatrix withSource(Tensor source) {
+        return new InterleavedQ4K(source, packed);
+    }
+
     /** Packs a Q4_K row into its lane (see {@link InterleavedMatrix#of}); declines infinite or NaN scales. */
     static RowPacker packer(Tensor w) {
         int superBlocks = (int) (w.cols() / 256);

@@ -39,6 +39,11 @@ final class InterleavedQ4_0 extends InterleavedMatrix {
     }
 
     @Override
+    InterleavedMatrix withSource(Tensor source) {
+        return new InterleavedQ4_0(source, packed);
+    }
+
+    @Override
     void multiplyGroup(int group, Q8Activations x, int tokenBlock, float[] out, int outOffset, float[] lanes) {
         multiplyGroups(packed, rows, blocks, x.pairedCodes(), x.scales(), tokenBlock, out, outOffset, group, group + 1, lanes);
     }

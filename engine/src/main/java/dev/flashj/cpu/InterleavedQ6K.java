@@ -38,6 +38,11 @@ final class InterleavedQ6K extends InterleavedMatrix {
         super(source, packed);
     }
 
+    @Override
+    InterleavedMatrix withSource(Tensor source) {
+        return new InterleavedQ6K(source, packed);
+    }
+
     /** Packs a Q6_K row into its lane (see {@link InterleavedMatrix#of}); declines infinite or NaN scales. */
     static RowPacker packer(Tensor w) {
         int superBlocks = (int) (w.cols() / 256);

@@ -33,6 +33,11 @@ final class InterleavedQ8_0 extends InterleavedMatrix {
         super(source, packed);
     }
 
+    @Override
+    InterleavedMatrix withSource(Tensor source) {
+        return new InterleavedQ8_0(source, packed);
+    }
+
     /** Packs a Q8_0 row into its lane (see {@link InterleavedMatrix#of}); declines infinite or NaN scales. */
     static RowPacker packer(Tensor w) {
         return scaleAndBytes((int) (w.cols() / 32), 32, (byte) 0);

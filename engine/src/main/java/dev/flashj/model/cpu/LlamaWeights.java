@@ -13,6 +13,7 @@ import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * All weights of a LLaMA-family model, bound by canonical name from a {@link ModelFile} and
@@ -42,6 +43,15 @@ public record LlamaWeights(Tensor tokenEmbedding, List<LayerWeights> layers, flo
      * stores them; missing tensors count nothing ({@link #bind} reports them).
      */
     public static long matrixBytes(ModelFile file) {
+        return matrices(file).stream().mapToLong(t -> t.data().byteSize()).sum();
+    }
+
+    /** Bytes of those matrices that {@link CpuMatrix#prepare} repacks on this CPU, as the file stores them. */
+    public static long repackedBytes(ModelFile file) {
+        return matrices(file).stream().filter(CpuMatrix::repacks).mapToLong(t -> t.data().byteSize()).sum();
+    }
+
+    private static List<Tensor> matrices(ModelFile file) {
         LlamaConfig c = file.config();
         List<String> names = new ArrayList<>();
         for (int l = 0; l < c.numLayers(); l++) {
@@ -50,27 +60,29 @@ public record LlamaWeights(Tensor tokenEmbedding, List<LayerWeights> layers, flo
                     LlamaTensorNames.ffnDown(l)));
         }
         names.add(file.weight(LlamaTensorNames.OUTPUT).isPresent() ? LlamaTensorNames.OUTPUT : LlamaTensorNames.TOKEN_EMBEDDING);
-        long total = 0;
+        List<Tensor> tensors = new ArrayList<>();
         for (String name : names) {
-            total += file.weight(name).map(t -> t.data().byteSize()).orElse(0L);
+            file.weight(name).ifPresent(tensors::add);
         }
-        return total;
+        return tensors;
     }
 
     /**
      * These weights with every matrix still read in place from the file copied into {@code memory}
-     * (repacked matrices are already copies, made in the arena {@link #bind} was given). The token
+     * (repacked matrices are already copies, made in the arena {@link #bind} was given; with
+     * {@code repackedSources} their file tensors, which prefill reads, are copied too). The token
      * embedding stays in place (one row of it is read per token).
      */
-    public LlamaWeights withMatricesIn(HugePageArena memory) {
+    public LlamaWeights withMatricesIn(HugePageArena memory, boolean repackedSources) {
+        UnaryOperator<CpuMatrix> copy = m -> memory.residentCopy(m, repackedSources);
         List<LayerWeights> copied = new ArrayList<>(layers.size());
         for (LayerWeights l : layers) {
-            copied.add(new LayerWeights(l.attentionNorm(), memory.residentCopy(l.query()), memory.residentCopy(l.key()),
-                    memory.residentCopy(l.value()), l.queryBias(), l.keyBias(), l.valueBias(),
-                    memory.residentCopy(l.attentionOutput()), l.ffnNorm(), memory.residentCopy(l.ffnGate()),
-                    memory.residentCopy(l.ffnUp()), memory.residentCopy(l.ffnDown())));
+            copied.add(new LayerWeights(l.attentionNorm(), copy.apply(l.query()), copy.apply(l.key()),
+                    copy.apply(l.value()), l.queryBias(), l.keyBias(), l.valueBias(),
+                    copy.apply(l.attentionOutput()), l.ffnNorm(), copy.apply(l.ffnGate()),
+                    copy.apply(l.ffnUp()), copy.apply(l.ffnDown())));
         }
-        return new LlamaWeights(tokenEmbedding, copied, outputNorm, memory.residentCopy(output));
+        return new LlamaWeights(tokenEmbedding, copied, outputNorm, copy.apply(output));
     }
 
     private static final class Binder {
