@@ -8,7 +8,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Optional;
+import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,6 +40,36 @@ class HugePageArenaTest {
             }
             MemorySegment closed = copyA;
             assertThrows(IllegalStateException.class, () -> closed.get(ValueLayout.JAVA_BYTE, 0));
+        }
+    }
+
+    @Test
+    void aRepackedMatrixKeepsItsPackedWeightsAndGetsAResidentSource() {
+        assumeTrue(HugePageArena.hugePagesAvailable(), "no transparent huge pages on this OS");
+        assumeTrue(InterleavedMatrix.supported(), "no repacked kernels on this CPU");
+        int rows = 40;
+        int cols = 64;
+        byte[] bytes = MatMulReference.randomWeights(TensorType.Q4_0, rows, cols, new Random(9));
+        try (Arena file = Arena.ofShared(); HugePageArena memory = HugePageArena.open(1 << 20).orElseThrow();
+             CpuThreads threads = new CpuThreads(1)) {
+            Tensor t = MatMulParityTest.oddlyPlaced(file, TensorType.Q4_0, rows, cols, bytes);
+            CpuMatrix packed = CpuMatrix.prepare(t, file);
+            assertSame(packed, memory.residentCopy(packed, false));
+            CpuMatrix resident = memory.residentCopy(packed, true);
+            assertTrue(resident instanceof InterleavedMatrix);
+            assertTrue(resident.source().data().address() != t.data().address(), "the source was copied");
+            assertEquals(-1, resident.source().data().mismatch(t.data()));
+            float[] x = new float[9 * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) Math.sin(i);
+            }
+            for (int batch : new int[]{1, 9}) { // the repacked kernel, then the in-place prefill
+                float[] expected = new float[batch * rows];
+                float[] got = new float[batch * rows];
+                packed.matmul(threads, x, 0, batch, expected, 0);
+                resident.matmul(threads, x, 0, batch, got, 0);
+                assertArrayEquals(expected, got, "batch " + batch);
+            }
         }
     }
 
