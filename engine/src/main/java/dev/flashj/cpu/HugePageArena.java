@@ -50,10 +50,21 @@ public final class HugePageArena implements Arena {
      * @throws FlashjException when the kernel refuses the memory (mmap or madvise fails)
      */
     public static Optional<HugePageArena> open(long capacity) {
+        return open(capacity, 1.0);
+    }
+
+    /**
+     * {@link #open(long)}, declining as well when {@code capacity} exceeds {@code share} of the memory
+     * the kernel reports available (for optional copies that should leave room to spare).
+     */
+    public static Optional<HugePageArena> open(long capacity, double share) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity must be positive, was " + capacity);
         }
-        if (!hugePagesAvailable() || capacity > availableMemory()) {
+        if (!(share > 0 && share <= 1)) {
+            throw new IllegalArgumentException("share of available memory must be in (0, 1], was " + share);
+        }
+        if (!hugePagesAvailable() || capacity > availableMemory() * share) {
             return Optional.empty();
         }
         LibcMemoryCalls libc = new LibcMemoryCalls();

@@ -85,13 +85,13 @@ public final class CpuLlamaModel implements LanguageModel {
             }
             // Repacked matrices go straight into the huge pages; 1.6 times the file's bytes leaves room
             // for repacked layouts that are larger (Q6_K's is 1.52x; reserved, not touched, if unused).
-            // Where memory allows, the file tensors of repacked matrices get a copy there too: prefill
-            // multiplies them in place, 15-25% faster than through the file's 4 KiB pages.
+            // Where memory allows with a quarter to spare, the file tensors of repacked matrices get a copy
+            // there too: prefill multiplies them in place, 15-25% faster than through the file's 4 KiB pages.
             long decodeBytes = LlamaWeights.matrixBytes(file) / 5 * 8 + (64L << 20);
             long repackedBytes = LlamaWeights.repackedBytes(file);
             long prefillBytes = decodeBytes + repackedBytes + (64L << 20);
             Optional<HugePageArena> hugePages = placement == WeightMemory.HUGE_PAGES
-                    ? HugePageArena.open(prefillBytes).or(() -> HugePageArena.open(decodeBytes))
+                    ? HugePageArena.open(prefillBytes, 0.75).or(() -> HugePageArena.open(decodeBytes))
                     : Optional.empty();
             weightMemory = hugePages.<Arena>map(a -> a).orElseGet(Arena::ofShared);
             LlamaWeights bound = LlamaWeights.bind(file, weightMemory);
