@@ -79,7 +79,7 @@ class HugePageArenaTest {
         long available = HugePageArena.availableMemory();
         assertTrue(available > 0, "MemAvailable should be readable where huge pages are");
         assertTrue(HugePageArena.open(available + (1L << 30)).isEmpty());
-        assertTrue(HugePageArena.open(available / 4 * 3 + (1L << 20), 0.75).isEmpty(), "over three quarters of it");
+        assertTrue(HugePageArena.open(available / 4 * 3 + (512L << 20), 0.75).isEmpty(), "over three quarters of it");
         assertThrows(IllegalArgumentException.class, () -> HugePageArena.open(4096, 0));
     }
 
