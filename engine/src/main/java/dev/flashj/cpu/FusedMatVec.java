@@ -89,14 +89,18 @@ public final class FusedMatVec {
 
     /**
      * {@link #stacked(CpuThreads, float[], int, Tensor, float[], Tensor, float[], Tensor, float[])} for
-     * the model's matrices: fused when all three are read in place; a repacked matrix has its own
-     * kernel, and then each is multiplied on its own ({@link CpuMatrix#matmul}, batch 1).
+     * the model's matrices: fused when all three are read in place, or all three repacked (one
+     * activation quantization, {@link InterleavedMatrix#stacked}); a mix is multiplied one by one
+     * ({@link CpuMatrix#matmul}, batch 1).
      */
     public static void stacked(CpuThreads threads, float[] x, int xOffset,
                                CpuMatrix a, float[] outA, CpuMatrix b, float[] outB, CpuMatrix c, float[] outC) {
         if (a instanceof InPlaceMatrix(Tensor ta) && b instanceof InPlaceMatrix(Tensor tb)
                 && c instanceof InPlaceMatrix(Tensor tc)) {
             stacked(threads, x, xOffset, ta, outA, tb, outB, tc, outC);
+        } else if (a instanceof InterleavedMatrix ia && b instanceof InterleavedMatrix ib
+                && c instanceof InterleavedMatrix ic) {
+            InterleavedMatrix.stacked(threads, x, xOffset, ia, outA, ib, outB, ic, outC);
         } else {
             a.matmul(threads, x, xOffset, 1, outA, 0);
             b.matmul(threads, x, xOffset, 1, outB, 0);
@@ -106,13 +110,16 @@ public final class FusedMatVec {
 
     /**
      * {@link #swiGlu(CpuThreads, float[], int, Tensor, Tensor, float[], int)} for the model's matrices:
-     * fused when both are read in place, otherwise the two products ({@code up}'s into
-     * {@code upScratch}, which must hold a row each) and then {@link Ops#siluMul}.
+     * fused when both are read in place or both repacked ({@link InterleavedMatrix#swiGlu}), otherwise
+     * the two products ({@code up}'s into {@code upScratch}, which must hold a row each) and then
+     * {@link Ops#siluMul}.
      */
     public static void swiGlu(CpuThreads threads, float[] x, int xOffset, CpuMatrix gate, CpuMatrix up, float[] out,
                               int outOffset, float[] upScratch) {
         if (gate instanceof InPlaceMatrix(Tensor g) && up instanceof InPlaceMatrix(Tensor u)) {
             swiGlu(threads, x, xOffset, g, u, out, outOffset);
+        } else if (gate instanceof InterleavedMatrix g && up instanceof InterleavedMatrix u) {
+            InterleavedMatrix.swiGlu(threads, x, xOffset, g, u, out, outOffset, upScratch);
         } else {
             gate.matmul(threads, x, xOffset, 1, out, outOffset);
             up.matmul(threads, x, xOffset, 1, upScratch, 0);

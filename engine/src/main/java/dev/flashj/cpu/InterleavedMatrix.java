@@ -119,6 +119,75 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
         multiplyPacked(threads, x, xOffset, batch, out, outOffset);
     }
 
+    /**
+     * One token times three repacked matrices of equal width (attention's Q, K, V) in one
+     * {@link CpuThreads#parallelFor} over their stacked groups, the activations quantized once;
+     * each output bit for bit what {@link #matmul} gives (outputs from offset 0).
+     */
+    static void stacked(CpuThreads threads, float[] x, int xOffset, InterleavedMatrix a, float[] outA,
+                        InterleavedMatrix b, float[] outB, InterleavedMatrix c, float[] outC) {
+        Q8Activations activations = quantizeOneToken(x, xOffset, a, b, c);
+        MatMul.checkBatch(a.source, x, xOffset, 1, outA, 0);
+        MatMul.checkBatch(b.source, x, xOffset, 1, outB, 0);
+        MatMul.checkBatch(c.source, x, xOffset, 1, outC, 0);
+        int groupsA = (int) groups(a.rows);
+        int groupsAB = groupsA + (int) groups(b.rows);
+        threads.parallelFor(groupsAB + (int) groups(c.rows), (start, end) -> {
+            float[] lanes = MatMulScratch.tileLanes();
+            for (int i = start; i < end; i++) {
+                if (i < groupsA) {
+                    a.multiplyGroup(i, activations, 0, outA, 0, lanes);
+                } else if (i < groupsAB) {
+                    b.multiplyGroup(i - groupsA, activations, 0, outB, 0, lanes);
+                } else {
+                    c.multiplyGroup(i - groupsAB, activations, 0, outC, 0, lanes);
+                }
+            }
+        });
+    }
+
+    /**
+     * SwiGLU's hidden layer for one token from two repacked matrices: {@code out[outOffset + r] =
+     * silu(gate_r . x) * (up_r . x)} in one {@link CpuThreads#parallelFor}, the activations quantized
+     * once and {@link Ops#siluMul} applied per group; {@code upScratch} holds up's rows. Bit for bit the
+     * two {@link #matmul} calls followed by {@code siluMul}.
+     */
+    static void swiGlu(CpuThreads threads, float[] x, int xOffset, InterleavedMatrix gate, InterleavedMatrix up,
+                       float[] out, int outOffset, float[] upScratch) {
+        if (gate.rows != up.rows) {
+            throw new IllegalArgumentException("SwiGLU of " + gate.source + " and " + up.source + ": row counts differ");
+        }
+        Q8Activations activations = quantizeOneToken(x, xOffset, gate, up, up);
+        MatMul.checkBatch(gate.source, x, xOffset, 1, out, outOffset);
+        MatMul.checkBatch(up.source, x, xOffset, 1, upScratch, 0);
+        int rows = gate.rows;
+        threads.parallelFor((int) groups(rows), (start, end) -> {
+            float[] lanes = MatMulScratch.tileLanes();
+            for (int g = start; g < end; g++) {
+                gate.multiplyGroup(g, activations, 0, out, outOffset, lanes);
+                up.multiplyGroup(g, activations, 0, upScratch, 0, lanes);
+                Ops.siluMul(out, outOffset + ROWS * g, upScratch, ROWS * g, Math.min(ROWS, rows - ROWS * g));
+            }
+        });
+    }
+
+    /** The calling thread's activations, holding {@code x} quantized for matrices that must share its width. */
+    private static Q8Activations quantizeOneToken(float[] x, int xOffset, InterleavedMatrix a, InterleavedMatrix b,
+                                                  InterleavedMatrix c) {
+        if (a.blocks != b.blocks || a.blocks != c.blocks) {
+            throw new IllegalArgumentException("fused product of " + a.source + ", " + b.source + " and " + c.source
+                    + ": column counts differ");
+        }
+        int cols = 32 * a.blocks;
+        if (xOffset < 0 || (long) xOffset + cols > x.length) {
+            throw new IllegalArgumentException("matmul of " + a.source + ": x[" + x.length + "] at " + xOffset
+                    + " is too small");
+        }
+        Q8Activations activations = Q8Activations.scratch();
+        activations.quantize(x, xOffset, 1, cols);
+        return activations;
+    }
+
     private void multiplyPacked(CpuThreads threads, float[] x, int xOffset, int batch, float[] out, int outOffset) {
         int cols = 32 * blocks;
         MatMul.checkBatch(source, x, xOffset, batch, out, outOffset);

@@ -100,7 +100,7 @@ class FusedMatVecTest {
     }
 
     @Test
-    void modelMatricesFuseInPlaceOnesAndMultiplyRepackedOnesAlone() {
+    void modelMatricesFuseInPlaceOnesAndRepackedOnesAlike() {
         Random random = new Random(41);
         int rows = 64;
         int cols = 96;
@@ -128,6 +128,33 @@ class FusedMatVecTest {
     }
 
     @Test
+    void aMixOfInPlaceAndRepackedMatricesIsMultipliedOneByOne() {
+        Random random = new Random(43);
+        int rows = 40;
+        int cols = 64;
+        try (CpuThreads threads = new CpuThreads(2); Arena arena = Arena.ofShared()) {
+            float[] x = randomX(random, cols);
+            TensorType[] types = {TensorType.Q8_0, TensorType.F16, TensorType.Q4_0};
+            CpuMatrix[] w = new CpuMatrix[3];
+            for (int m = 0; m < 3; m++) {
+                w[m] = CpuMatrix.prepare(MatMulParityTest.oddlyPlaced(arena, types[m], rows, cols,
+                        MatMulReference.randomWeights(types[m], rows, cols, random)), arena);
+            }
+            float[][] fused = {new float[rows], new float[rows], new float[rows]};
+            FusedMatVec.stacked(threads, x, 0, w[0], fused[0], w[1], fused[1], w[2], fused[2]);
+            float[] swiGlu = new float[rows];
+            FusedMatVec.swiGlu(threads, x, 0, w[0], w[1], swiGlu, 0, new float[rows]);
+            float[][] single = new float[3][rows];
+            for (int m = 0; m < 3; m++) {
+                w[m].matmul(threads, x, 0, 1, single[m], 0);
+                assertArrayEquals(single[m], fused[m], types[m] + " matrix " + m);
+            }
+            Ops.siluMul(single[0], 0, single[1], 0, rows);
+            assertArrayEquals(single[0], swiGlu, "mixed SwiGLU");
+        }
+    }
+
+    @Test
     void rejectsMismatchedShapes() {
         try (CpuThreads threads = new CpuThreads(1); Arena arena = Arena.ofShared()) {
             Random random = new Random(1);
@@ -144,6 +171,15 @@ class FusedMatVecTest {
             assertThrows(IllegalArgumentException.class, () -> FusedMatVec.stacked(threads, x, 1, a, out, a, out, a, out));
             assertThrows(IllegalArgumentException.class, () -> FusedMatVec.swiGlu(threads, x, 0, a, tall, out, 0));
             assertThrows(IllegalArgumentException.class, () -> FusedMatVec.swiGlu(threads, x, 0, a, a, out, 5));
+            CpuMatrix narrow = CpuMatrix.prepare(MatMulParityTest.oddlyPlaced(arena, TensorType.Q8_0, 32, 32,
+                    MatMulReference.randomWeights(TensorType.Q8_0, 32, 32, random)), arena);
+            CpuMatrix broad = CpuMatrix.prepare(MatMulParityTest.oddlyPlaced(arena, TensorType.Q8_0, 32, 64,
+                    MatMulReference.randomWeights(TensorType.Q8_0, 32, 64, random)), arena);
+            float[] rows32 = new float[32];
+            assertThrows(IllegalArgumentException.class,
+                    () -> FusedMatVec.stacked(threads, x, 0, narrow, rows32, broad, rows32, narrow, rows32));
+            assertThrows(IllegalArgumentException.class,
+                    () -> FusedMatVec.swiGlu(threads, x, 0, narrow, narrow, new float[31], 0, rows32));
         }
     }
 
