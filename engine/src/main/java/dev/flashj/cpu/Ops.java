@@ -1,7 +1,7 @@
 package dev.flashj.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -10,6 +10,13 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class Ops {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    /**
+     * Shuffles that fold a vector onto itself (lane i gets lane i xor L/2, then xor L/4, ... xor 1): adding
+     * each in turn leaves the whole sum in lane 0 in a fixed order. {@code reduceLanes(ADD)} leaves the
+     * order open, and the interpreter and C2 do differ, which made a token's logits depend on how far
+     * the JIT had got (a test comparing two sessions saw it).
+     */
+    static final VectorShuffle<Float>[] FOLDS = folds(SPECIES);
 
     private Ops() {
     }
@@ -31,7 +38,10 @@ public final class Ops {
                 FloatVector vb = FloatVector.fromArray(SPECIES, b, bOff + i);
                 acc = va.fma(vb, acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            for (VectorShuffle<Float> fold : FOLDS) {
+                acc = acc.add(acc.rearrange(fold));
+            }
+            sum = acc.lane(0);
         }
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
@@ -130,5 +140,17 @@ public final class Ops {
             }
         }
         return best;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds(VectorSpecies<Float> species) {
+        int lanes = species.length();
+        int steps = Integer.numberOfTrailingZeros(lanes);
+        VectorShuffle<Float>[] folds = new VectorShuffle[steps];
+        for (int k = 0; k < steps; k++) {
+            int stride = lanes >> (k + 1);
+            folds[k] = VectorShuffle.fromOp(species, i -> i ^ stride);
+        }
+        return folds;
     }
 }

@@ -1,7 +1,7 @@
 package dev.flashj.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 /** RMSNorm: {@code out = x * w / sqrt(mean(x^2) + eps)}, one vector of {@code n} elements at a time. */
 public final class RmsNorm {
@@ -23,7 +23,10 @@ public final class RmsNorm {
                 FloatVector v = FloatVector.fromArray(species, x, xOff + i);
                 acc = v.fma(v, acc);
             }
-            sumSquares = acc.reduceLanes(VectorOperators.ADD);
+            for (VectorShuffle<Float> fold : Ops.FOLDS) { // fixed order, see Ops.FOLDS
+                acc = acc.add(acc.rearrange(fold));
+            }
+            sumSquares = acc.lane(0);
         }
         for (; i < n; i++) {
             sumSquares += x[xOff + i] * x[xOff + i];
