@@ -6,10 +6,11 @@
 #   .gpu/run-checks.sh  runs there: GPU tests, kernel benchmarks, the PyTorch reference, `flashj devices` and a
 #                       generation on --device cuda; every log goes to $OUT (or .gpu/out when $OUT is unset)
 # Then, on the GPU machine (one call, e.g. the session's `run` tool with carry [".gpu"]):
-#   bash .gpu/run-checks.sh            (about 5 minutes: tests, generate, benchmarks, PyTorch reference)
+#   bash .gpu/run-checks.sh            (about 7 minutes: tests, generate, kernel benchmarks, end to end on the
+#                                       TinyLlama-1.1B shape in f16/int4-g128/fp8/q4_0, PyTorch reference)
 #   bash .gpu/run-checks.sh memcheck   (the kernel tests under compute-sanitizer)
-#   bash .gpu/run-checks.sh quant      (issue #8 only, about 2 minutes: the quantized-weight tests, their
-#                                       benchmarks and the PyTorch reference)
+#   bash .gpu/run-checks.sh quant      (issue #8 only, about 4 minutes: the quantized-weight tests, their
+#                                       benchmarks, end to end in f16/int4-g128/fp8 and the PyTorch reference)
 # The bundle must stay under 64 MiB.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -77,6 +78,17 @@ quant_bench() {
   echo "== FlashJ quantized-weight benchmarks (issue #8; fp16 reference interleaved in the same run)"
   timeout 240 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.bench.CudaQuantBench 2>&1 | tee "$out/bench-quant.txt"
 }
+# End to end on the TinyLlama-1.1B shape with random weights (written once per type into /tmp, 1-2 GB each):
+# issue #4's decode/prefill targets (llama.cpp CUDA: ~375 tok/s decode, ~40,000 tok/s prefill of 512) and
+# issue #8's fp16 vs INT4 vs FP8 decode.
+e2e() {
+  echo "== end to end: flashj bench generate --device cuda, tinyllama-1.1b shape, prompt 512, 128 decoded tokens"
+  for type in "$@"; do
+    timeout 150 "$java" "${flags[@]}" -jar "$gpu/lib/flashj.jar" bench generate --device cuda --shape tinyllama-1.1b \
+      --type "$type" --prompt-tokens 512 -n 128 --runs 3 2> "$out/bench-generate-$type.err" | tee -a "$out/bench-generate.txt"
+    tail -2 "$out/bench-generate-$type.err"
+  done
+}
 if [ "${1:-}" = quant ]; then
   echo "== quantized-weight GPU tests"
   timeout 200 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.GpuTestRunner "${quant_tests[@]}" > "$out/gpu-tests-quant.log" 2>&1
@@ -85,6 +97,7 @@ if [ "${1:-}" = quant ]; then
   timeout 60 "$java" "${flags[@]}" -jar "$gpu/lib/flashj.jar" generate -m "$gpu/testdata/derived/stories260K-Q4_0mix.gguf" \
     -p "Once upon a time" -n 48 --temperature 0 --device cuda > "$out/generate-q4_0.txt" 2>&1; cat "$out/generate-q4_0.txt"
   quant_bench
+  e2e f16 int4-g128 fp8
   echo "== PyTorch reference"
   timeout 150 python3 "$gpu/gpu-torch-reference.py" 2>&1 | tee "$out/bench-torch.txt"
   exit 0
@@ -99,6 +112,7 @@ timeout 60 "$java" "${flags[@]}" -jar "$gpu/lib/flashj.jar" generate -m "$gpu/te
 echo "== FlashJ kernel benchmarks"
 timeout 200 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.bench.CudaKernelBench 2>&1 | tee "$out/bench-flashj.txt"
 quant_bench
+e2e f16 int4-g128 fp8 q4_0
 echo "== PyTorch reference"
 timeout 150 python3 "$gpu/gpu-torch-reference.py" 2>&1 | tee "$out/bench-torch.txt"
 RUN

@@ -1,6 +1,11 @@
 package dev.flashj.quant;
 
+import dev.flashj.tensor.Fp8Layout;
+import dev.flashj.tensor.Int4Layout;
 import dev.flashj.tensor.TensorType;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Float weights to the bytes of a quantized (or plain) tensor type, row-major {@code [rows, cols]}.
@@ -82,6 +87,43 @@ public final class WeightQuantizer {
             case FP8_E4M3 -> Fp8Quantizer.quantize(values, rows, cols);
             default -> throw new IllegalArgumentException("no quantizer for " + type);
         };
+    }
+
+    /**
+     * Encodes rows {@code [firstRow, firstRow + rowCount)} of a {@code [totalRows, cols]} matrix of
+     * {@code type} from {@code values} ({@code rowCount * cols} floats) into {@code target}, which holds
+     * the whole tensor's bytes ({@code type.matrixBytes(totalRows, cols)}). The bytes equal those
+     * {@link #quantize} gives for the whole matrix, so a large tensor can be written a few rows at a
+     * time and from several threads (disjoint row ranges). INT4 and FP8 keep their per-row parameters
+     * after all codes; their parts are placed where the whole tensor has them.
+     */
+    public static void quantizeRows(TensorType type, float[] values, int rowCount, int cols, MemorySegment target,
+                                    long totalRows, long firstRow) {
+        if (firstRow < 0 || rowCount < 0 || firstRow + rowCount > totalRows
+                || target.byteSize() != type.matrixBytes(totalRows, cols)) {
+            throw new IllegalArgumentException("rows " + firstRow + ".." + (firstRow + rowCount) + " of a " + type + " ["
+                    + totalRows + ", " + cols + "] matrix do not fit a target of " + target.byteSize() + " bytes");
+        }
+        byte[] chunk = quantize(type, values, rowCount, cols, null);
+        switch (type) {
+            case INT4_G128, INT4_G32 -> {
+                long codeBytes = (long) rowCount * cols / 2;
+                long paramBytesPerRow = 4L * (cols / Int4Layout.groupSize(type));
+                place(chunk, 0, codeBytes, target, firstRow * cols / 2);
+                place(chunk, codeBytes, chunk.length - codeBytes, target,
+                        Int4Layout.paramsStart(totalRows, cols) + firstRow * paramBytesPerRow);
+            }
+            case FP8_E4M3 -> {
+                long codeBytes = (long) rowCount * cols;
+                place(chunk, 0, codeBytes, target, firstRow * cols);
+                place(chunk, codeBytes, chunk.length - codeBytes, target, Fp8Layout.scaleOffset(totalRows, cols, firstRow));
+            }
+            default -> place(chunk, 0, chunk.length, target, firstRow * type.bytesFor(cols));
+        }
+    }
+
+    private static void place(byte[] chunk, long from, long length, MemorySegment target, long at) {
+        MemorySegment.copy(chunk, (int) from, target, ValueLayout.JAVA_BYTE, at, (int) length);
     }
 
     /** Round to nearest even, as GGML's fp32-to-bf16 does (NaN kept quiet). */

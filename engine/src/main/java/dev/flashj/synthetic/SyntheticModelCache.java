@@ -20,8 +20,8 @@ import java.util.zip.CRC32;
  * {@code .tmp} file behind).
  */
 public final class SyntheticModelCache {
-    /** Bump when the writer's output changes, so stale files are not reused. */
-    static final int FORMAT_VERSION = 1;
+    /** Bump when the writer's output changes, so stale files are not reused (2: llama.cpp's Q8_0 rounding, new types). */
+    static final int FORMAT_VERSION = 2;
 
     private final Path directory;
 

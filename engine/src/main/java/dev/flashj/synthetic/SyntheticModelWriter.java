@@ -3,6 +3,7 @@ package dev.flashj.synthetic;
 import dev.flashj.cpu.CpuThreads;
 import dev.flashj.format.gguf.GgufWriter;
 import dev.flashj.model.LlamaTensorNames;
+import dev.flashj.quant.WeightQuantizer;
 import dev.flashj.tensor.TensorType;
 
 import java.lang.foreign.MemorySegment;
@@ -12,11 +13,10 @@ import java.util.SplittableRandom;
 /**
  * Writes a LLaMA GGUF file of a {@link SyntheticShape} with random weights, loadable by
  * {@code ModelLoader} like any checkpoint. Matrices (embedding and output included) are drawn from
- * N(0, {@value #WEIGHT_STD}) and stored in the requested type; a matrix whose row length is not a
- * multiple of that type's block size (stories260k's feed-forward width 172) falls back to F32, as
- * llama.cpp's quantizer does. Norm weights are 1 + N(0, 0.02), always F32. Values depend only on the
- * seed and the tensor, never on the thread count: each run of {@value #ROWS_PER_TASK} rows draws
- * from its own generator.
+ * N(0, {@value #WEIGHT_STD}) and stored in the type {@link SyntheticWeightType#matrixType} names
+ * (quantized by {@link WeightQuantizer}, as {@code flashj quantize} does). Norm weights are
+ * 1 + N(0, 0.02), always F32. Values depend only on the seed and the tensor, never on the thread
+ * count: each run of {@value #ROWS_PER_TASK} rows draws from its own generator.
  */
 public final class SyntheticModelWriter {
     /** Standard deviation of the random matrix weights (GPT-2/LLaMA's initializer scale). */
@@ -85,12 +85,6 @@ public final class SyntheticModelWriter {
         w.write(path);
     }
 
-    /** The type a matrix with rows of {@code cols} elements is stored in. */
-    TensorType matrixType(long cols) {
-        TensorType t = type.tensorType();
-        return cols % t.blockSize() == 0 ? t : TensorType.F32;
-    }
-
     /** Adds tensors with generated contents, numbering them for their seeds and counting bytes for progress. */
     private final class TensorPlan {
         private final CpuThreads threads;
@@ -105,7 +99,7 @@ public final class SyntheticModelWriter {
         }
 
         void matrix(GgufWriter w, String name, int rows, int cols) {
-            add(w, name, matrixType(cols), rows, cols, 0, WEIGHT_STD);
+            add(w, name, type.matrixType(name, cols), rows, cols, 0, WEIGHT_STD);
         }
 
         void norm(GgufWriter w, String name, int size) {
@@ -114,29 +108,27 @@ public final class SyntheticModelWriter {
 
         private void add(GgufWriter w, String name, TensorType t, int rows, int cols, double mean, double std) {
             long tensorSeed = seed * 0x9E3779B97F4A7C15L + tensorIndex++;
-            long rowBytes = t.bytesFor(cols);
             long[] shape = rows == 1 ? new long[]{cols} : new long[]{rows, cols};
-            totalBytes += rowBytes * rows;
+            totalBytes += t.matrixBytes(rows, cols);
             w.addTensor(name, t, shape, target -> {
-                fill(target, t, rows, cols, rowBytes, tensorSeed, mean, std);
+                fill(target, t, rows, cols, tensorSeed, mean, std);
                 writtenBytes += target.byteSize();
                 progress.written(writtenBytes, totalBytes);
             });
         }
 
-        private void fill(MemorySegment target, TensorType t, int rows, int cols, long rowBytes, long tensorSeed,
-                          double mean, double std) {
+        private void fill(MemorySegment target, TensorType t, int rows, int cols, long tensorSeed, double mean, double std) {
             int tasks = Math.ceilDiv(rows, ROWS_PER_TASK);
             threads.parallelFor(tasks, (start, end) -> {
-                float[] row = new float[cols];
+                float[] values = new float[ROWS_PER_TASK * cols];
                 for (int task = start; task < end; task++) {
                     SplittableRandom random = new SplittableRandom(tensorSeed ^ (task * 0xBF58476D1CE4E5B9L));
-                    for (int r = task * ROWS_PER_TASK; r < Math.min(rows, (task + 1) * ROWS_PER_TASK); r++) {
-                        for (int c = 0; c < cols; c++) {
-                            row[c] = (float) (mean + std * random.nextGaussian());
-                        }
-                        BlockEncoder.encode(t, row, 0, cols, target, r * rowBytes);
+                    int first = task * ROWS_PER_TASK;
+                    int count = Math.min(rows, first + ROWS_PER_TASK) - first;
+                    for (int i = 0; i < count * cols; i++) {
+                        values[i] = (float) (mean + std * random.nextGaussian());
                     }
+                    WeightQuantizer.quantizeRows(t, values, count, cols, target, rows, first);
                 }
             });
         }

@@ -9,7 +9,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,6 +37,35 @@ class WeightQuantizerTest {
         byte[] bytes = WeightQuantizer.quantize(type, w, rows, cols);
         Tensor t = new Tensor("w", type, new long[]{rows, cols}, MemorySegment.ofArray(bytes));
         return Dequantizer.toFloats(t);
+    }
+
+    /**
+     * Writing a matrix a few rows at a time (ragged chunks, last chunk first) gives the bytes of the whole
+     * matrix quantized at once: the INT4 parameters and FP8 scales land after all codes, where they belong.
+     */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q5_0", "Q4_K", "INT4_G128",
+            "INT4_G32", "FP8_E4M3"})
+    void rowChunksGiveTheWholeMatrixBytes(TensorType type) {
+        int rows = 11;
+        int cols = 512;
+        float[] w = randomMatrix(rows, cols, 23);
+        byte[] whole = WeightQuantizer.quantize(type, w, rows, cols);
+        int[] starts = {8, 3, 0};
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment target = arena.allocate(type.matrixBytes(rows, cols));
+            target.fill((byte) 0x5A);
+            int end = rows;
+            for (int first : starts) {
+                float[] chunk = Arrays.copyOfRange(w, first * cols, end * cols);
+                WeightQuantizer.quantizeRows(type, chunk, end - first, cols, target, rows, first);
+                end = first;
+            }
+            assertEquals(-1, MemorySegment.mismatch(target, 0, target.byteSize(), MemorySegment.ofArray(whole), 0,
+                    whole.length), type.toString());
+            assertThrows(IllegalArgumentException.class,
+                    () -> WeightQuantizer.quantizeRows(type, w, 4, cols, target, rows, 8), "rows past the end");
+        }
     }
 
     @ParameterizedTest

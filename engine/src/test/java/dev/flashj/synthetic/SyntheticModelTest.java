@@ -61,10 +61,26 @@ class SyntheticModelTest {
             assertEquals(SHAPE.vocab(), file.tokenizer().vocabSize());
             // Byte fallback makes any text encodable; decoding gives it back.
             assertEquals("hé 42", file.tokenizer().decode(file.tokenizer().encode("hé 42", true, false)));
-            assertEquals(type.tensorType(), file.weight(LlamaTensorNames.query(1)).orElseThrow().type());
-            // Rows of 172 elements are not whole 32-element blocks: F32, as llama.cpp falls back.
-            TensorType downType = type.tensorType().isQuantized() ? TensorType.F32 : type.tensorType();
-            assertEquals(downType, file.weight(LlamaTensorNames.ffnDown(0)).orElseThrow().type());
+            for (String name : List.of(LlamaTensorNames.TOKEN_EMBEDDING, LlamaTensorNames.OUTPUT, LlamaTensorNames.query(1),
+                    LlamaTensorNames.ffnDown(0))) {
+                Tensor t = file.weight(name).orElseThrow();
+                assertEquals(type.matrixType(name, t.cols()), t.type(), type + " " + name);
+            }
+            assertEquals(expectedQueryType(type), file.weight(LlamaTensorNames.query(1)).orElseThrow().type());
+            // Rows of 172 elements are not whole 32-element blocks: F32 for the types that give every matrix
+            // one type, F16 (as flashj quantize falls back) for the others; FP8 scales whole rows of any length.
+            TensorType downType = switch (type) {
+                case F32, F16, FP8 -> type.tensorType();
+                case Q8_0, Q4_0 -> TensorType.F32;
+                default -> TensorType.F16;
+            };
+            assertEquals(downType, file.weight(LlamaTensorNames.ffnDown(0)).orElseThrow().type(), type.toString());
+            TensorType headType = switch (type) {
+                case Q4_K -> TensorType.Q8_0;
+                case INT4_G128, INT4_G32, FP8 -> TensorType.F16;
+                default -> type.tensorType();
+            };
+            assertEquals(headType, file.weight(LlamaTensorNames.OUTPUT).orElseThrow().type(), type.toString());
             assertEquals(TensorType.F32, file.weight(LlamaTensorNames.ffnNorm(0)).orElseThrow().type());
             assertWeightsLookRandom(file.weight(LlamaTensorNames.ffnGate(1)).orElseThrow());
 
@@ -120,6 +136,18 @@ class SyntheticModelTest {
         Path otherSeed = dir.resolve("seed6.gguf");
         new SyntheticModelWriter(SHAPE, SyntheticWeightType.Q4_0, 6).write(otherSeed, threads, SyntheticModelWriter.Progress.NONE);
         assertTrue(Files.mismatch(one, otherSeed) >= 0);
+    }
+
+    /**
+     * The layer matrices' type for rows of 64 elements: INT4 groups of 128 and Q4_K's 256-element
+     * super-blocks do not fit, so INT4 groups of 32 and Q5_0, as {@code flashj quantize} falls back.
+     */
+    private static TensorType expectedQueryType(SyntheticWeightType type) {
+        return switch (type) {
+            case INT4_G128 -> TensorType.INT4_G32;
+            case Q4_K -> TensorType.Q5_0;
+            default -> type.tensorType();
+        };
     }
 
     /** Mean near 0 and standard deviation near {@link SyntheticModelWriter#WEIGHT_STD}; no zero rows. */

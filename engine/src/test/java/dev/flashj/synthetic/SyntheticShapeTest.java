@@ -61,7 +61,9 @@ class SyntheticShapeTest {
     @Test
     void weightTypeParsingListsTheChoices() {
         assertEquals(SyntheticWeightType.Q4_0, SyntheticWeightType.parse("Q4_0"));
-        FlashjException e = assertThrows(FlashjException.class, () -> SyntheticWeightType.parse("q4_k"));
-        assertTrue(e.getMessage().contains("'q4_k'") && e.getMessage().contains("f32, f16, q8_0, q4_0"), e.getMessage());
+        assertEquals(SyntheticWeightType.INT4_G128, SyntheticWeightType.parse(" INT4-G128"));
+        FlashjException e = assertThrows(FlashjException.class, () -> SyntheticWeightType.parse("q6_k"));
+        assertTrue(e.getMessage().contains("'q6_k'")
+                && e.getMessage().contains("f32, f16, q8_0, q4_0, q4_k, int4-g128, int4-g32, fp8"), e.getMessage());
     }
 }

@@ -83,8 +83,8 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         layers = value;
     }
 
-    @Option(names = "--type", paramLabel = "TYPE", description = "Weight type of the synthetic model: f32, f16, q8_0, q4_0."
-            + " Default: q8_0.")
+    @Option(names = "--type", paramLabel = "TYPE", description = "Weight type of the synthetic model: f32, f16, q8_0, q4_0 (every matrix),"
+            + " q4_k, int4-g128, int4-g32, fp8 (the types flashj quantize gives). Default: q8_0.")
     void setType(String value) {
         try {
             type = SyntheticWeightType.parse(value);

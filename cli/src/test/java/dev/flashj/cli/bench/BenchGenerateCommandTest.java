@@ -109,7 +109,7 @@ class BenchGenerateCommandTest {
 
     @Test
     void badOptionsAreUsageErrorsNamingTheOption() {
-        for (List<String> args : List.of(List.of("--type", "q4_k"), List.of("--layers", "0"), List.of("--runs", "0"),
+        for (List<String> args : List.of(List.of("--type", "q6_k"), List.of("--layers", "0"), List.of("--runs", "0"),
                 List.of("--prompt-tokens", "-3"), List.of("--device", "auto"), List.of("--threads", "0"),
                 List.of("--weight-memory", "swap"))) {
             CliRun r = smallBench(args.toArray(String[]::new));
