@@ -388,8 +388,16 @@ public final class CudaOps implements AutoCloseable {
      */
     public static int decodeSplits(int kvLen, int heads, int multiprocessors) {
         int forOccupancy = Math.max(1, (2 * multiprocessors + heads - 1) / heads);
-        int byLength = Math.max(1, (kvLen + MIN_KEYS_PER_SPLIT - 1) / MIN_KEYS_PER_SPLIT);
-        return Math.min(forOccupancy, byLength);
+        return decodeSplitsWithin(kvLen, forOccupancy);
+    }
+
+    /**
+     * Splits for kvLen keys, at least {@link #MIN_KEYS_PER_SPLIT} keys each and at most maxSplits: the rule
+     * decode_active_splits applies on the device, with maxSplits = the plan for the session's longest cache.
+     */
+    static int decodeSplitsWithin(int kvLen, int maxSplits) {
+        int byLength = (kvLen + MIN_KEYS_PER_SPLIT - 1) / MIN_KEYS_PER_SPLIT;
+        return Math.max(1, Math.min(maxSplits, byLength));
     }
 
     /** Floats of partial output {@link #decodeAttention} needs for up to maxKvLen keys (partial_lse: heads * splits more). */
