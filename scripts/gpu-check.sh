@@ -10,6 +10,8 @@
 #   bash .gpu/run-checks.sh memcheck   (the kernel tests under compute-sanitizer)
 #   bash .gpu/run-checks.sh quant      (issue #8 only, about 2 minutes: the quantized-weight tests, their
 #                                       benchmarks and the PyTorch reference)
+#   bash .gpu/run-checks.sh graphs     (issue #4's decode CUDA graph only, about 3 minutes: its tests, then
+#                                       TinyLlama-1.1B-shaped F16 decode tokens/s with graphs on and off)
 # The bundle must stay under 64 MiB.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -54,7 +56,8 @@ cat > "$gpu/run-checks.sh" <<'RUN'
 #!/usr/bin/env bash
 # Runs on the GPU machine from the repository root: GPU tests, kernel benchmarks, PyTorch reference.
 # "bash .gpu/run-checks.sh memcheck" runs only the kernel tests under compute-sanitizer (a few minutes);
-# "bash .gpu/run-checks.sh quant" only the quantized-weight tests and benchmarks (issue #8).
+# "bash .gpu/run-checks.sh quant" only the quantized-weight tests and benchmarks (issue #8);
+# "bash .gpu/run-checks.sh graphs" only the decode-graph tests and the graphs on/off decode benchmark (issue #4).
 set -uo pipefail
 gpu=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${OUT:-$gpu/out}
@@ -77,6 +80,34 @@ quant_bench() {
   echo "== FlashJ quantized-weight benchmarks (issue #8; fp16 reference interleaved in the same run)"
   timeout 240 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.bench.CudaQuantBench 2>&1 | tee "$out/bench-quant.txt"
 }
+graph_tests=(dev.flashj.cuda.runtime.CudaGraphTest dev.flashj.cuda.kernels.CudaDecodeStepKernelsTest
+             dev.flashj.cuda.model.CudaDecodeGraphTest dev.flashj.cuda.model.CudaLlamaModelTest)
+graph_bench() {
+  # TinyLlama-1.1B shape, random F16 weights (written once, 2.2 GB, into /tmp); decode with the CUDA graph (default)
+  # and with -Dflashj.cuda.graphs=false, interleaved on/off/on so a drifting clock shows. Issue #4's reference:
+  # llama.cpp CUDA decodes this model at 375 tok/s on an H100 (target >= 1.5x).
+  echo "== decode tokens/s, TinyLlama-1.1B shape F16: CUDA graph on / off / on"
+  local run=0
+  for graphs in true false true; do
+    run=$((run + 1))
+    # The first run also writes the model (2.2 GB of random weights) into the cache directory.
+    timeout $((run == 1 ? 300 : 150)) "$java" "${flags[@]}" -Dflashj.cuda.graphs=$graphs -jar "$gpu/lib/flashj.jar" \
+      bench generate --device cuda --shape tinyllama-1.1b --type f16 --cache-dir /tmp/flashj-synthetic \
+      --prompt-tokens 64 --decode-tokens 256 --runs 3 --json \
+      > "$out/bench-graphs-$run-$graphs.json" 2> "$out/bench-graphs-$run-$graphs.err"
+    local rc=$?
+    echo "graphs=$graphs exit $rc: $(grep -o '"decode_tokens_per_second" *: *[0-9.]*' "$out/bench-graphs-$run-$graphs.json")" \
+      | tee -a "$out/bench-graphs.txt"
+    [ $rc -eq 0 ] || tail -5 "$out/bench-graphs-$run-$graphs.err"
+  done
+}
+if [ "${1:-}" = graphs ]; then
+  echo "== decode-graph GPU tests"
+  timeout 240 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.GpuTestRunner "${graph_tests[@]}" > "$out/gpu-tests-graphs.log" 2>&1
+  echo "tests exit $?" | tee -a "$out/gpu-tests-graphs.log"; tail -25 "$out/gpu-tests-graphs.log"
+  graph_bench
+  exit 0
+fi
 if [ "${1:-}" = quant ]; then
   echo "== quantized-weight GPU tests"
   timeout 200 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.GpuTestRunner "${quant_tests[@]}" > "$out/gpu-tests-quant.log" 2>&1
@@ -96,6 +127,7 @@ echo "tests exit $?" | tee -a "$out/gpu-tests.log"; tail -25 "$out/gpu-tests.log
 echo "== generate on cuda"
 timeout 60 "$java" "${flags[@]}" -jar "$gpu/lib/flashj.jar" generate -m "$gpu/testdata/stories260K.gguf" \
   -p "Once upon a time" -n 48 --temperature 0 --device cuda > "$out/generate.txt" 2>&1; cat "$out/generate.txt"
+graph_bench
 echo "== FlashJ kernel benchmarks"
 timeout 200 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.bench.CudaKernelBench 2>&1 | tee "$out/bench-flashj.txt"
 quant_bench
