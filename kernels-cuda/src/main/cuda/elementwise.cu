@@ -66,6 +66,7 @@ __device__ void add_bias(T* x, const float* bias, int cols, long row_stride) {
 
 // Appends tokens to a contiguous KV cache: cache[(position + t) * width + i] = values[t * width + i].
 // width = kv_heads * head_dim. grid (tokens), block 256.
+// The "_at" kernels below take the position from device memory (a decode step replayed as a CUDA graph).
 template <typename T>
 __device__ void kv_append(const T* values, T* cache, int width, int position) {
     const T* src = values + static_cast<long>(blockIdx.x) * width;
@@ -95,6 +96,18 @@ __device__ void kv_append(const T* values, T* cache, int width, int position) {
     }                                                                                                            \
     extern "C" __global__ void kv_append_##SUFFIX(const T* values, T* cache, int width, int position) {          \
         flashj::kv_append<T>(values, cache, width, position);                                                    \
+    }                                                                                                            \
+    extern "C" __global__ void rope_at_##SUFFIX(T* x, const float* cos_table, const float* sin_table,            \
+                                                long row_stride, int head_dim, int rotary_dims,                  \
+                                                const int* first_position_at, int interleaved) {                 \
+        flashj::rope<T>(x, cos_table, sin_table, row_stride, head_dim, rotary_dims, *first_position_at,          \
+                        interleaved);                                                                            \
+    }                                                                                                            \
+    /* One token's key (blockIdx.y 0) and value (1) rows into their caches at the position in device memory. */ \
+    extern "C" __global__ void kv_append_at_##SUFFIX(const T* key, const T* value, T* key_cache, T* value_cache,   \
+                                                     int width, const int* position_at) {                        \
+        bool is_key = blockIdx.y == 0;                                                                           \
+        flashj::kv_append<T>(is_key ? key : value, is_key ? key_cache : value_cache, width, *position_at);       \
     }
 
 FLASHJ_FOR_STORAGE(FLASHJ_ELEMENTWISE)

@@ -22,6 +22,10 @@ public final class CudaConstants {
     public static final int CU_STREAM_NON_BLOCKING = 1;
     public static final int CU_EVENT_DEFAULT = 0;
 
+    // CUstreamCaptureMode: THREAD_LOCAL forbids unsafe calls (allocation, synchronous copies) on the capturing
+    // thread only, so other sessions' threads keep working while one session captures.
+    public static final int CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;
+
     // CUfunction_attribute
     public static final int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 }

@@ -64,6 +64,12 @@ public final class CudaDriverLibrary {
     private final MethodHandle moduleGetFunction;
     private final MethodHandle funcSetAttribute;
     private final MethodHandle launchKernel;
+    private final MethodHandle streamBeginCapture;
+    private final MethodHandle streamEndCapture;
+    private final MethodHandle graphInstantiate;
+    private final MethodHandle graphLaunch;
+    private final MethodHandle graphExecDestroy;
+    private final MethodHandle graphDestroy;
 
     private CudaDriverLibrary(SymbolLookup lookup) {
         Binder b = new Binder(Linker.nativeLinker(), lookup);
@@ -108,6 +114,14 @@ public final class CudaDriverLibrary {
         funcSetAttribute = b.bind("cuFuncSetAttribute", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
         launchKernel = b.bind("cuLaunchKernel", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
+        // Stream capture into a CUDA graph. cuda.h maps cuStreamBeginCapture to _v2 and cuGraphInstantiate to
+        // cuGraphInstantiateWithFlags (the plain cuGraphInstantiate symbol is the CUDA 10 ABI with an error log).
+        streamBeginCapture = b.bind("cuStreamBeginCapture_v2", JAVA_INT, ADDRESS, JAVA_INT);
+        streamEndCapture = b.bind("cuStreamEndCapture", JAVA_INT, ADDRESS, ADDRESS);
+        graphInstantiate = b.bind("cuGraphInstantiateWithFlags", JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG);
+        graphLaunch = b.bind("cuGraphLaunch", JAVA_INT, ADDRESS, ADDRESS);
+        graphExecDestroy = b.bind("cuGraphExecDestroy", JAVA_INT, ADDRESS);
+        graphDestroy = b.bind("cuGraphDestroy", JAVA_INT, ADDRESS);
     }
 
     /**
@@ -460,6 +474,56 @@ public final class CudaDriverLibrary {
         try {
             return (int) launchKernel.invokeExact(function, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedMemBytes,
                     stream, kernelParams, extra);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** mode: a CUstreamCaptureMode ({@code CU_STREAM_CAPTURE_MODE_*}). */
+    public int cuStreamBeginCapture(MemorySegment stream, int mode) {
+        try {
+            return (int) streamBeginCapture.invokeExact(stream, mode);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Ends capture on {@code stream}; {@code graph} (a CUgraph out-parameter) is NULL when the capture was invalidated. */
+    public int cuStreamEndCapture(MemorySegment stream, MemorySegment graph) {
+        try {
+            return (int) streamEndCapture.invokeExact(stream, graph);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public int cuGraphInstantiateWithFlags(MemorySegment graphExec, MemorySegment graph, long flags) {
+        try {
+            return (int) graphInstantiate.invokeExact(graphExec, graph, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public int cuGraphLaunch(MemorySegment graphExec, MemorySegment stream) {
+        try {
+            return (int) graphLaunch.invokeExact(graphExec, stream);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public int cuGraphExecDestroy(MemorySegment graphExec) {
+        try {
+            return (int) graphExecDestroy.invokeExact(graphExec);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public int cuGraphDestroy(MemorySegment graph) {
+        try {
+            return (int) graphDestroy.invokeExact(graph);
         } catch (Throwable t) {
             throw rethrow(t);
         }

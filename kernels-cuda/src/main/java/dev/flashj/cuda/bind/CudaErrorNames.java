@@ -34,6 +34,10 @@ public final class CudaErrorNames {
             Map.entry(715, "CUDA_ERROR_ILLEGAL_INSTRUCTION"),
             Map.entry(716, "CUDA_ERROR_MISALIGNED_ADDRESS"),
             Map.entry(719, "CUDA_ERROR_LAUNCH_FAILED"),
+            Map.entry(900, "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"),
+            Map.entry(901, "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED"),
+            Map.entry(906, "CUDA_ERROR_STREAM_CAPTURE_IMPLICIT"),
+            Map.entry(908, "CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD"),
             Map.entry(999, "CUDA_ERROR_UNKNOWN"));
 
     /** The cuda.h name of {@code code}, or "CUresult N" for a code not in the table. */

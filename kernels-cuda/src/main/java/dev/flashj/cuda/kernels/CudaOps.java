@@ -27,6 +27,9 @@ public final class CudaOps implements AutoCloseable {
     private static final String SILU_MUL = "silu_mul";
     private static final String ADD_BIAS = "add_bias";
     private static final String KV_APPEND = "kv_append";
+    /** Graph-invariant forms ({@link #ropeAt}, {@link #kvAppendAt}, {@link #decodeAttentionAt}): positions from device memory. */
+    private static final String ROPE_AT = "rope_at";
+    private static final String KV_APPEND_AT = "kv_append_at";
     private static final String GEMV = "gemv";
     private static final String GEMM = "gemm";
     private static final String GEMM_SIMPLE = "gemm_simple";
@@ -34,6 +37,7 @@ public final class CudaOps implements AutoCloseable {
     private static final String FLASH_ATTENTION_GENERIC = "flash_attention_generic";
     private static final String DECODE_ATTENTION = "decode_attention_d";
     private static final String DECODE_ATTENTION_COMBINE = "decode_attention_combine";
+    private static final String AT = "_at";
     private static final String ARGMAX = "argmax_f32";
     private static final String TOP_K = "topk_f32";
     private static final String FP8_QUANTIZE_ROWS = "fp8_quantize_rows_f16";
@@ -80,9 +84,10 @@ public final class CudaOps implements AutoCloseable {
     public static java.util.List<String> kernelNames() {
         java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(ARGMAX, TOP_K));
         for (CudaStorage s : CudaStorage.values()) {
-            for (String base : new String[] {EMBEDDING, RMSNORM, ROPE, SILU_MUL, ADD_BIAS, KV_APPEND, FLASH_ATTENTION_GENERIC,
-                    DECODE_ATTENTION_COMBINE, FLASH_ATTENTION + 64, FLASH_ATTENTION + 128, DECODE_ATTENTION + 64,
-                    DECODE_ATTENTION + 128}) {
+            for (String base : new String[] {EMBEDDING, RMSNORM, ROPE, SILU_MUL, ADD_BIAS, KV_APPEND, ROPE_AT, KV_APPEND_AT,
+                    FLASH_ATTENTION_GENERIC, DECODE_ATTENTION_COMBINE, DECODE_ATTENTION_COMBINE + AT, FLASH_ATTENTION + 64,
+                    FLASH_ATTENTION + 128, DECODE_ATTENTION + 64, DECODE_ATTENTION + 128, DECODE_ATTENTION + 64 + AT,
+                    DECODE_ATTENTION + 128 + AT}) {
                 names.add(s.kernel(base));
             }
             for (String base : new String[] {GEMV, GEMM, GEMM_SIMPLE}) {
@@ -125,7 +130,13 @@ public final class CudaOps implements AutoCloseable {
 
     /** x fp32 [n, dim] = table T [vocab, dim] rows ids int [n]. */
     public void embedding(DeviceMatrix table, DeviceBuffer ids, DeviceBuffer x, int n) {
-        args.reset().pointer(table.buffer()).pointer(ids).pointer(x).i32(table.cols());
+        embedding(table, ids, 0, x, n);
+    }
+
+    /** {@link #embedding} with the ids at byte {@code idsOffset} of {@code ids}. */
+    public void embedding(DeviceMatrix table, DeviceBuffer ids, long idsOffset, DeviceBuffer x, int n) {
+        ids.checkRange(idsOffset, 4L * n, "embedding ids");
+        args.reset().pointer(table.buffer()).pointer(ids, idsOffset).pointer(x).i32(table.cols());
         typed(EMBEDDING).launch(stream, n, 1, 1, BLOCK, 1, 1, 0, args);
     }
 
@@ -147,6 +158,18 @@ public final class CudaOps implements AutoCloseable {
         typed(ROPE).launch(stream, n, heads, 1, 64, 1, 1, 0, args);
     }
 
+    /**
+     * {@link #rope} for one token whose position is the int at {@code positionOffset} in {@code position} (read when the
+     * kernel runs, so a replayed CUDA graph rotates each token by its own position).
+     */
+    public void ropeAt(DeviceBuffer x, long offset, DeviceBuffer cos, DeviceBuffer sin, int heads, int headDim,
+                       int rotaryDims, DeviceBuffer position, long positionOffset, RopeStyle style) {
+        position.checkRange(positionOffset, 4, "rope position");
+        args.reset().pointer(x, offset).pointer(cos).pointer(sin).i64((long) heads * headDim).i32(headDim).i32(rotaryDims)
+                .pointer(position, positionOffset).i32(style == RopeStyle.INTERLEAVED ? 1 : 0);
+        typed(ROPE_AT).launch(stream, 1, heads, 1, 64, 1, 1, 0, args);
+    }
+
     /** out[i] = silu(gate[i]) * up[i], T, {@code count} elements (out may be gate). */
     public void siluMul(DeviceBuffer gate, DeviceBuffer up, DeviceBuffer out, long count) {
         args.reset().pointer(gate).pointer(up).pointer(out).i64(count);
@@ -163,6 +186,18 @@ public final class CudaOps implements AutoCloseable {
     public void kvAppend(DeviceBuffer values, DeviceBuffer cache, int n, int width, int position) {
         args.reset().pointer(values).pointer(cache).i32(width).i32(position);
         typed(KV_APPEND).launch(stream, n, 1, 1, BLOCK, 1, 1, 0, args);
+    }
+
+    /**
+     * One token's key and value rows (T [width] at keyOffset and valueOffset) into row {@code position[positionOffset]}
+     * (an int in device memory, read when the kernel runs) of the caches T [.., width].
+     */
+    public void kvAppendAt(DeviceBuffer key, long keyOffset, DeviceBuffer value, long valueOffset, DeviceBuffer keyCache,
+                           DeviceBuffer valueCache, int width, DeviceBuffer position, long positionOffset) {
+        position.checkRange(positionOffset, 4, "KV append position");
+        args.reset().pointer(key, keyOffset).pointer(value, valueOffset).pointer(keyCache).pointer(valueCache).i32(width)
+                .pointer(position, positionOffset);
+        typed(KV_APPEND_AT).launch(stream, 1, 2, 1, BLOCK, 1, 1, 0, args);
     }
 
     /**
@@ -346,11 +381,23 @@ public final class CudaOps implements AutoCloseable {
         return headDim == 64 || headDim == 128;
     }
 
-    /** Splits of the KV for decode: enough blocks to fill the GPU twice, at least 64 keys each. */
+    /**
+     * Splits of the KV for decode: enough blocks to fill the GPU twice, at least 64 keys each. The kernels of
+     * {@link #decodeAttentionAt} apply the same rule on the device (decode_active_splits in decode_attention.cu) as
+     * min(splits for the longest cache, splits by length): equal to this, since the length term grows with kvLen.
+     */
     public static int decodeSplits(int kvLen, int heads, int multiprocessors) {
         int forOccupancy = Math.max(1, (2 * multiprocessors + heads - 1) / heads);
-        int byLength = Math.max(1, (kvLen + MIN_KEYS_PER_SPLIT - 1) / MIN_KEYS_PER_SPLIT);
-        return Math.min(forOccupancy, byLength);
+        return decodeSplitsWithin(kvLen, forOccupancy);
+    }
+
+    /**
+     * Splits for kvLen keys, at least {@link #MIN_KEYS_PER_SPLIT} keys each and at most maxSplits: the rule
+     * decode_active_splits applies on the device, with maxSplits = the plan for the session's longest cache.
+     */
+    static int decodeSplitsWithin(int kvLen, int maxSplits) {
+        int byLength = (kvLen + MIN_KEYS_PER_SPLIT - 1) / MIN_KEYS_PER_SPLIT;
+        return Math.max(1, Math.min(maxSplits, byLength));
     }
 
     /** Floats of partial output {@link #decodeAttention} needs for up to maxKvLen keys (partial_lse: heads * splits more). */
@@ -381,6 +428,31 @@ public final class CudaOps implements AutoCloseable {
         args.reset().pointer(partial).pointer(partial, lseOffset).pointer(out, outOffset).devicePointer(lse == null ? 0 : lse.address())
                 .i32(splits).i32(headDim);
         typed(DECODE_ATTENTION_COMBINE).launch(stream, heads, 1, 1, 128, 1, 1, 0, args);
+    }
+
+    /**
+     * {@link #decodeAttention} with kvLen read from device memory when the kernels run (int at {@code kvLenOffset} in
+     * {@code kvLen}), for caches of at most {@code maxKvLen} keys: the grid is planned for maxKvLen, and the kernels
+     * apply {@link #decodeSplits}'s rule to the actual kvLen (blocks past it exit), so the result has the same bits as
+     * {@link #decodeAttention} with that kvLen. partial: {@link #decodePartialFloats} floats for maxKvLen.
+     */
+    public void decodeAttentionAt(DeviceBuffer q, long qOffset, DeviceBuffer k, DeviceBuffer v, DeviceBuffer partial,
+                                  DeviceBuffer out, long outOffset, DeviceBuffer lse, int heads, int kvHeads, int headDim,
+                                  DeviceBuffer kvLen, long kvLenOffset, int maxKvLen, float scale) {
+        checkHeads(heads, kvHeads, headDim);
+        if (!hasDecodeKernel(headDim)) {
+            throw new FlashjException("decode attention: no split-KV kernel for head_dim " + headDim + " (64 or 128)");
+        }
+        kvLen.checkRange(kvLenOffset, 4, "decode attention kv length");
+        int maxSplits = decodeSplits(maxKvLen, heads, multiprocessors);
+        long lseOffset = 4L * heads * maxSplits * headDim;
+        partial.checkRange(0, lseOffset + 4L * heads * maxSplits, "decode attention partials");
+        args.reset().pointer(q, qOffset).pointer(k).pointer(v).pointer(partial).pointer(partial, lseOffset).i32(heads)
+                .i32(kvHeads).pointer(kvLen, kvLenOffset).i32(maxSplits).i32(MIN_KEYS_PER_SPLIT).f32(scale);
+        typed(DECODE_ATTENTION + headDim + AT).launch(stream, heads, maxSplits, 1, 128, 1, 1, 0, args);
+        args.reset().pointer(partial).pointer(partial, lseOffset).pointer(out, outOffset).devicePointer(lse == null ? 0 : lse.address())
+                .pointer(kvLen, kvLenOffset).i32(maxSplits).i32(MIN_KEYS_PER_SPLIT).i32(headDim);
+        typed(DECODE_ATTENTION_COMBINE + AT).launch(stream, heads, 1, 1, 128, 1, 1, 0, args);
     }
 
     /** result int [1] and fp32 [1] (at valueOffset) = argmax and max of x fp32 [n]. */

@@ -31,15 +31,32 @@ public final class CudaLlamaModel implements LanguageModel {
     private final LlamaConfig config;
     private final Tokenizer tokenizer;
     private final CudaWeights weights;
+    private final boolean decodeGraphs;
+
+    /** System property: "false" launches every decode kernel directly instead of replaying a CUDA graph. */
+    public static final String DECODE_GRAPHS_PROPERTY = "flashj.cuda.graphs";
 
     private CudaLlamaModel(Cuda cuda, CudaContext context, CudaModule module, LlamaConfig config, Tokenizer tokenizer,
-                           CudaWeights weights) {
+                           CudaWeights weights, boolean decodeGraphs) {
         this.cuda = cuda;
         this.context = context;
         this.module = module;
         this.config = config;
         this.tokenizer = tokenizer;
         this.weights = weights;
+        this.decodeGraphs = decodeGraphs;
+    }
+
+    /** {@value #DECODE_GRAPHS_PROPERTY}: "true" (the default) or "false"; anything else is an error naming it. */
+    static boolean decodeGraphsFromProperty() {
+        String value = System.getProperty(DECODE_GRAPHS_PROPERTY, "true").trim();
+        if (value.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw new FlashjException("-D" + DECODE_GRAPHS_PROPERTY + "=" + value + ": expected true or false");
     }
 
     /**
@@ -60,6 +77,7 @@ public final class CudaLlamaModel implements LanguageModel {
         if (c.headDim() > 256) {
             throw FlashjException.badFile(file.path(), "head dimension", c.headDim() + " exceeds the CUDA kernels' 256");
         }
+        boolean decodeGraphs = decodeGraphsFromProperty();
         CudaKernelImage kernels = CudaKernelImage.fromClassPath();
         byte[] fatbin = kernels.fatbin().orElseThrow(() -> new FlashjException("the cuda backend is not available: "
                 + kernels.reason()));
@@ -78,7 +96,7 @@ public final class CudaLlamaModel implements LanguageModel {
             try (CudaStream stream = context.createStream()) {
                 weights = CudaWeights.upload(file, context, stream);
             }
-            return new CudaLlamaModel(cuda, context, module, c, file.tokenizer(), weights);
+            return new CudaLlamaModel(cuda, context, module, c, file.tokenizer(), weights, decodeGraphs);
         } catch (RuntimeException e) {
             if (module != null) {
                 module.close();
@@ -101,21 +119,27 @@ public final class CudaLlamaModel implements LanguageModel {
         return tokenizer;
     }
 
-    /** "cuda:0 NVIDIA H100 80GB HBM3 (sm_90, 132 SMs, 79.1 GiB), fp16, 12 MiB of weights". */
+    /** "cuda:0 NVIDIA H100 80GB HBM3 (sm_90, 132 SMs, 79.1 GiB), fp16, 12 MiB of weights, decode as a CUDA graph". */
     @Override
     public String deviceDescription() {
         return context.device().describe() + ", " + weights.storage.suffix() + ", " + (weights.deviceBytes >> 20)
-                + " MiB of weights" + (weights.quantizedMatrices > 0 ? " (" + weights.quantizedMatrices + " matrices kept quantized)" : "");
+                + " MiB of weights" + (weights.quantizedMatrices > 0 ? " (" + weights.quantizedMatrices + " matrices kept quantized)" : "")
+                + (decodeGraphs ? ", decode as a CUDA graph" : ", decode without CUDA graphs");
     }
 
     @Override
     public ModelSession newSession(int maxTokens) {
+        return newSession(maxTokens, decodeGraphs);
+    }
+
+    /** A session that decodes through a CUDA graph or not, whatever the model's default (for comparing the two). */
+    ModelSession newSession(int maxTokens, boolean decodeGraphs) {
         if (maxTokens <= 0 || maxTokens > config.contextLength()) {
             throw new FlashjException("maxTokens " + maxTokens + " outside 1.." + config.contextLength()
                     + " (the model's context length)");
         }
         context.makeCurrent();
-        return new CudaLlamaSession(context, module, config, weights, maxTokens);
+        return new CudaLlamaSession(context, module, config, weights, maxTokens, decodeGraphs);
     }
 
     @Override
