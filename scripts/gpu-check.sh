@@ -14,6 +14,8 @@
 #                                       benchmarks, end to end in f16/int4-g128/fp8 and the PyTorch reference)
 #   bash .gpu/run-checks.sh graphs     (issue #4's decode CUDA graph only, about 3 minutes: its tests, then
 #                                       TinyLlama-1.1B-shaped F16 decode tokens/s with graphs on / off / on)
+#   bash .gpu/run-checks.sh bindings   (issue #9's Panama vs JNI only, about 3 minutes: JMH, FlashJ's CUDA binding
+#                                       vs JCuda and its OpenCL binding vs JOCL; last in the default run too)
 # The default run puts what matters most first (tests, generation, end to end), so that if the device time
 # runs out, the logs written so far under $OUT still say the most.
 # The bundle must stay under 64 MiB.
@@ -29,6 +31,8 @@ echo "gpu-check: building (tests skipped here; they run on the GPU)..."
 (cd "$root" && ./mvnw -o -B -q -DskipTests -pl cli -am package)
 (cd "$root" && ./mvnw -o -B -q -DskipTests -pl kernels-cuda -am test-compile dependency:build-classpath \
   -Dmdep.outputFile="$gpu/classpath.txt" -Dmdep.includeScope=test) > /dev/null
+(cd "$root" && ./mvnw -o -B -q -DskipTests -pl bench -am test-compile dependency:build-classpath \
+  -Dmdep.outputFile="$gpu/bench-classpath.txt" -Dmdep.includeScope=runtime) > /dev/null
 if [ ! -f "$root/kernels-cuda/target/classes/dev/flashj/cuda/flashj-kernels.fatbin" ]; then
   echo "gpu-check: no fatbin was built (nvcc missing or -Dflashj.cuda.skip=true); the GPU run would only skip" >&2
   exit 1
@@ -52,6 +56,18 @@ tr ':' '\n' < "$gpu/classpath.txt" | grep '\.jar$' | grep -e junit -e opentest4j
 done
 launcher=$(find "$HOME/.m2/repository/org/junit/platform/junit-platform-launcher" -name 'junit-platform-launcher-1.14.1.jar' | head -1)
 cp "$launcher" "$gpu/lib/"
+# The JMH binding-overhead benchmarks (Panama vs JCuda and JOCL): bench classes and JMH, JCuda and JOCL jars;
+# of JCuda's natives only the driver API's library (the whole jar is 9.5 MB).
+rm -rf "$gpu/bench" && mkdir -p "$gpu/bench"
+"$JAVA_HOME/bin/jar" cf "$gpu/bench/flashj-bench.jar" -C "$root/bench/target/classes" .
+tr ':' '\n' < "$gpu/bench-classpath.txt" | grep '\.jar$' | grep -e jmh-core -e jopt-simple -e commons-math3 -e '/jcuda-[0-9]' \
+  -e '/jocl-' | while read -r jar; do
+  cp "$jar" "$gpu/bench/"
+done
+natives=$(tr ':' '\n' < "$gpu/bench-classpath.txt" | grep 'jcuda-natives-.*linux-x86_64\.jar$' | head -1)
+rm -rf /tmp/flashj-jcuda-natives && mkdir -p /tmp/flashj-jcuda-natives
+(cd /tmp/flashj-jcuda-natives && unzip -q "$natives" 'lib/libJCudaDriver-*' && \
+  "$JAVA_HOME/bin/jar" cf "$gpu/bench/jcuda-driver-natives.jar" lib)
 rm -rf "$gpu/testdata"
 cp -r "$root/../shared/testdata" "$gpu/testdata"
 cp "$root/scripts/gpu-torch-reference.py" "$gpu/"
@@ -127,6 +143,22 @@ if [ "${1:-}" = graphs ]; then
   graph_bench
   exit 0
 fi
+# Panama vs JNI (issue #9): FlashJ's CUDA driver binding against JCuda, and its OpenCL binding against JOCL on
+# the NVIDIA OpenCL platform, in the same JVM (docs/perf/bindings.md).
+bindings() {
+  echo "== binding overhead (JMH): Panama vs JCuda, Panama vs JOCL"
+  local bcp ocl
+  bcp=$(ls "$gpu"/lib/flashj.jar "$gpu"/bench/*.jar | tr '\n' ':')
+  # JOCL loads "libOpenCL.so"; drivers install libOpenCL.so.1.
+  ocl=$(ldconfig -p 2>/dev/null | awk '/libOpenCL\.so\.1 /{print $NF; exit}')
+  if [ -n "$ocl" ]; then mkdir -p /tmp/jocl-lib && ln -sf "$ocl" /tmp/jocl-lib/libOpenCL.so; fi
+  LD_LIBRARY_PATH=/tmp/jocl-lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} timeout 300 "$java" -cp "$bcp" org.openjdk.jmh.Main 'CudaBindingOverheadBenchmark|BindingOverheadBenchmark' \
+    -f 1 -wi 3 -i 5 -w 1 -r 1 -jvmArgsAppend "-Djava.io.tmpdir=/tmp" 2>&1 | tee "$out/bench-bindings.txt" | grep -E "^Benchmark|^(Cuda)?BindingOverhead"
+}
+if [ "${1:-}" = bindings ]; then
+  bindings
+  exit 0
+fi
 if [ "${1:-}" = quant ]; then
   echo "== quantized-weight GPU tests"
   timeout 200 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.GpuTestRunner "${quant_tests[@]}" > "$out/gpu-tests-quant.log" 2>&1
@@ -153,6 +185,7 @@ timeout 200 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.bench.CudaKernelBenc
 quant_bench
 echo "== PyTorch reference"
 timeout 150 python3 "$gpu/gpu-torch-reference.py" 2>&1 | tee "$out/bench-torch.txt"
+bindings
 RUN
 chmod +x "$gpu/run-checks.sh"
 du -sh "$gpu" | awk '{print "gpu-check: .gpu/ holds " $1 " (at most 64 MiB may travel)"}'

@@ -4,12 +4,14 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import static dev.flashj.cuda.bind.CudaConstants.CUDA_SUCCESS;
 import static dev.flashj.cuda.runtime.CudaCheck.check;
 
 /**
  * A CUDA stream: kernels and copies run in order on it. Copies are asynchronous; methods that return
  * host data synchronise first. Host memory given to an async copy must stay valid until
- * {@link #synchronize()}: the helpers that stage Java arrays do that themselves.
+ * {@link #synchronize()}: the helpers that stage Java arrays do that themselves. Error messages are built
+ * only on failure: the copies sit on the decode path.
  */
 public final class CudaStream implements AutoCloseable {
     private final CudaContext context;
@@ -36,31 +38,43 @@ public final class CudaStream implements AutoCloseable {
     /** Host (native: mapped file, pinned or arena memory) to device, asynchronously. */
     public void copyToDevice(DeviceBuffer destination, long destinationOffset, MemorySegment source) {
         destination.checkRange(destinationOffset, source.byteSize(), "copy to device");
-        check(context.driver(), context.driver().cuMemcpyHtoDAsync(destination.address(destinationOffset), source,
-                source.byteSize(), handle), "cuMemcpyHtoDAsync_v2(" + destination.purpose() + ", " + source.byteSize() + " bytes)");
+        int code = context.driver().cuMemcpyHtoDAsync(destination.address(destinationOffset), source, source.byteSize(), handle);
+        if (code != CUDA_SUCCESS) {
+            throw CudaCheck.exception(context.driver(), code, "cuMemcpyHtoDAsync_v2(" + destination.purpose() + ", "
+                    + source.byteSize() + " bytes)");
+        }
     }
 
     /** Device to host (native memory), asynchronously. */
     public void copyToHost(MemorySegment destination, DeviceBuffer source, long sourceOffset) {
         source.checkRange(sourceOffset, destination.byteSize(), "copy to host");
-        check(context.driver(), context.driver().cuMemcpyDtoHAsync(destination, source.address(sourceOffset),
-                destination.byteSize(), handle), "cuMemcpyDtoHAsync_v2(" + source.purpose() + ", " + destination.byteSize() + " bytes)");
+        int code = context.driver().cuMemcpyDtoHAsync(destination, source.address(sourceOffset), destination.byteSize(),
+                handle);
+        if (code != CUDA_SUCCESS) {
+            throw CudaCheck.exception(context.driver(), code, "cuMemcpyDtoHAsync_v2(" + source.purpose() + ", "
+                    + destination.byteSize() + " bytes)");
+        }
     }
 
     public void copyDeviceToDevice(DeviceBuffer destination, long destinationOffset, DeviceBuffer source, long sourceOffset,
                                    long bytes) {
         destination.checkRange(destinationOffset, bytes, "device copy");
         source.checkRange(sourceOffset, bytes, "device copy");
-        check(context.driver(), context.driver().cuMemcpyDtoDAsync(destination.address(destinationOffset),
-                source.address(sourceOffset), bytes, handle), "cuMemcpyDtoDAsync_v2(" + source.purpose() + " -> "
-                + destination.purpose() + ")");
+        int code = context.driver().cuMemcpyDtoDAsync(destination.address(destinationOffset), source.address(sourceOffset),
+                bytes, handle);
+        if (code != CUDA_SUCCESS) {
+            throw CudaCheck.exception(context.driver(), code, "cuMemcpyDtoDAsync_v2(" + source.purpose() + " -> "
+                    + destination.purpose() + ")");
+        }
     }
 
     /** Sets {@code count} 32-bit words to {@code bits} (e.g. a NaN pattern to poison outputs). */
     public void fill32(DeviceBuffer destination, long destinationOffset, int bits, long count) {
         destination.checkRange(destinationOffset, 4 * count, "fill");
-        check(context.driver(), context.driver().cuMemsetD32Async(destination.address(destinationOffset), bits, count, handle),
-                "cuMemsetD32Async(" + destination.purpose() + ")");
+        int code = context.driver().cuMemsetD32Async(destination.address(destinationOffset), bits, count, handle);
+        if (code != CUDA_SUCCESS) {
+            throw CudaCheck.exception(context.driver(), code, "cuMemsetD32Async(" + destination.purpose() + ")");
+        }
     }
 
     /** Copies floats to the device and waits (the staging memory is freed on return). */

@@ -1,5 +1,6 @@
 package dev.flashj.opencl.runtime;
 
+import dev.flashj.FlashjException;
 import dev.flashj.opencl.bind.ClLibrary;
 
 import java.lang.foreign.Arena;
@@ -47,30 +48,46 @@ public final class ClKernel implements AutoCloseable {
         return workGroupSize;
     }
 
+    // Every launch sets several arguments: the error text is built only when a call fails.
+
     public ClKernel arg(int index, ClBuffer buffer) {
         scratch.set(ValueLayout.ADDRESS, 0, buffer.handle());
-        return set(index, ValueLayout.ADDRESS.byteSize(), scratch, "buffer " + buffer.purpose());
+        int rc = cl.clSetKernelArg(kernel, index, ValueLayout.ADDRESS.byteSize(), scratch);
+        if (rc != 0) {
+            throw argumentFailure(rc, index, "buffer " + buffer.purpose());
+        }
+        return this;
     }
 
     public ClKernel arg(int index, int value) {
         scratch.set(ValueLayout.JAVA_INT, 0, value);
-        return set(index, 4, scratch, "int " + value);
+        int rc = cl.clSetKernelArg(kernel, index, 4, scratch);
+        if (rc != 0) {
+            throw argumentFailure(rc, index, "int " + value);
+        }
+        return this;
     }
 
     public ClKernel arg(int index, float value) {
         scratch.set(ValueLayout.JAVA_FLOAT, 0, value);
-        return set(index, 4, scratch, "float " + value);
+        int rc = cl.clSetKernelArg(kernel, index, 4, scratch);
+        if (rc != 0) {
+            throw argumentFailure(rc, index, "float " + value);
+        }
+        return this;
     }
 
     /** A {@code __local} argument of {@code bytes} bytes (no value: each work-group gets its own). */
     public ClKernel localArg(int index, long bytes) {
-        return set(index, bytes, MemorySegment.NULL, "local " + bytes + " bytes");
+        int rc = cl.clSetKernelArg(kernel, index, bytes, MemorySegment.NULL);
+        if (rc != 0) {
+            throw argumentFailure(rc, index, "local " + bytes + " bytes");
+        }
+        return this;
     }
 
-    private ClKernel set(int index, long size, MemorySegment value, String what) {
-        check(cl.clSetKernelArg(kernel, index, size, value), "clSetKernelArg", "for argument " + index + " (" + what
-                + ") of kernel " + name);
-        return this;
+    private FlashjException argumentFailure(int rc, int index, String what) {
+        return ClCheck.failure(rc, "clSetKernelArg", "for argument " + index + " (" + what + ") of kernel " + name);
     }
 
     MemorySegment handle() {

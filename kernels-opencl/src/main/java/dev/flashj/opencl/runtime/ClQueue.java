@@ -11,6 +11,7 @@ import java.util.Objects;
 
 import static dev.flashj.opencl.bind.ClConstants.CL_TRUE;
 import static dev.flashj.opencl.runtime.ClCheck.check;
+import static dev.flashj.opencl.runtime.ClCheck.failure;
 
 /**
  * An in-order command queue with profiling enabled. Reads and writes block; kernel launches are
@@ -19,6 +20,14 @@ import static dev.flashj.opencl.runtime.ClCheck.check;
 public final class ClQueue implements AutoCloseable {
     private final ClLibrary cl;
     private final MemorySegment queue;
+    /**
+     * Native memory a launch passes to the driver (global and local sizes, the event slot), allocated once:
+     * a confined arena per launch cost about as much as the rest of the binding's work (docs/perf/bindings.md).
+     */
+    private final Arena launchArena = Arena.ofShared();
+    private final MemorySegment globalSizes = launchArena.allocate(ValueLayout.JAVA_LONG, 3);
+    private final MemorySegment localSizes = launchArena.allocate(ValueLayout.JAVA_LONG, 3);
+    private final MemorySegment eventSlot = launchArena.allocate(ValueLayout.ADDRESS);
     private boolean released;
     /** While recording: the events of every kernel launch and buffer copy, for timing whole ops. */
     private List<ClEvent> recorded;
@@ -31,9 +40,11 @@ public final class ClQueue implements AutoCloseable {
     /** Copies {@code src} (native memory, e.g. a mapped file slice) into {@code dst} at byte {@code dstOffset}. */
     public void write(ClBuffer dst, long dstOffset, MemorySegment src) {
         Objects.checkFromIndexSize(dstOffset, src.byteSize(), dst.byteSize());
-        check(cl.clEnqueueWriteBuffer(queue, dst.handle(), CL_TRUE, dstOffset, src.byteSize(), src, 0,
-                MemorySegment.NULL, MemorySegment.NULL), "clEnqueueWriteBuffer",
-                "writing " + src.byteSize() + " bytes to " + dst.purpose());
+        int rc = cl.clEnqueueWriteBuffer(queue, dst.handle(), CL_TRUE, dstOffset, src.byteSize(), src, 0,
+                MemorySegment.NULL, MemorySegment.NULL);
+        if (rc != 0) {
+            throw failure(rc, "clEnqueueWriteBuffer", "writing " + src.byteSize() + " bytes to " + dst.purpose());
+        }
     }
 
     public void writeFloats(ClBuffer dst, long elementOffset, float[] values) {
@@ -58,9 +69,11 @@ public final class ClQueue implements AutoCloseable {
     /** Copies {@code dst.byteSize()} bytes from {@code src} at byte {@code srcOffset} into native {@code dst}. */
     public void read(ClBuffer src, long srcOffset, MemorySegment dst) {
         Objects.checkFromIndexSize(srcOffset, dst.byteSize(), src.byteSize());
-        check(cl.clEnqueueReadBuffer(queue, src.handle(), CL_TRUE, srcOffset, dst.byteSize(), dst, 0,
-                MemorySegment.NULL, MemorySegment.NULL), "clEnqueueReadBuffer",
-                "reading " + dst.byteSize() + " bytes from " + src.purpose());
+        int rc = cl.clEnqueueReadBuffer(queue, src.handle(), CL_TRUE, srcOffset, dst.byteSize(), dst, 0,
+                MemorySegment.NULL, MemorySegment.NULL);
+        if (rc != 0) {
+            throw failure(rc, "clEnqueueReadBuffer", "reading " + dst.byteSize() + " bytes from " + src.purpose());
+        }
     }
 
     public float[] readFloats(ClBuffer src, long elementOffset, int count) {
@@ -84,14 +97,15 @@ public final class ClQueue implements AutoCloseable {
     public void copy(ClBuffer src, long srcOffset, ClBuffer dst, long dstOffset, long bytes) {
         Objects.checkFromIndexSize(srcOffset, bytes, src.byteSize());
         Objects.checkFromIndexSize(dstOffset, bytes, dst.byteSize());
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment event = recorded != null ? a.allocate(ValueLayout.ADDRESS) : MemorySegment.NULL;
-            check(cl.clEnqueueCopyBuffer(queue, src.handle(), dst.handle(), srcOffset, dstOffset, bytes, 0,
-                    MemorySegment.NULL, event), "clEnqueueCopyBuffer",
-                    "copying " + bytes + " bytes from " + src.purpose() + " to " + dst.purpose());
-            if (recorded != null) {
-                recorded.add(new ClEvent(cl, event.get(ValueLayout.ADDRESS, 0), "copy to " + dst.purpose()));
-            }
+        MemorySegment event = recorded != null ? eventSlot : MemorySegment.NULL;
+        int rc = cl.clEnqueueCopyBuffer(queue, src.handle(), dst.handle(), srcOffset, dstOffset, bytes, 0,
+                MemorySegment.NULL, event);
+        if (rc != 0) {
+            throw failure(rc, "clEnqueueCopyBuffer", "copying " + bytes + " bytes from " + src.purpose() + " to "
+                    + dst.purpose());
+        }
+        if (recorded != null) {
+            recorded.add(new ClEvent(cl, eventSlot.get(ValueLayout.ADDRESS, 0), "copy to " + dst.purpose()));
         }
     }
 
@@ -139,23 +153,24 @@ public final class ClQueue implements AutoCloseable {
                         + " is not a positive multiple of local size " + local[d] + " in dimension " + d);
             }
         }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment g = a.allocateFrom(ValueLayout.JAVA_LONG, global);
-            MemorySegment l = a.allocateFrom(ValueLayout.JAVA_LONG, local);
-            boolean keep = wantEvent || recorded != null;
-            MemorySegment event = keep ? a.allocate(ValueLayout.ADDRESS) : MemorySegment.NULL;
-            check(cl.clEnqueueNDRangeKernel(queue, kernel.handle(), global.length, MemorySegment.NULL, g, l, 0,
-                    MemorySegment.NULL, event), "clEnqueueNDRangeKernel", "for kernel " + kernel.name());
-            if (!keep) {
-                return null;
-            }
-            ClEvent launched = new ClEvent(cl, event.get(ValueLayout.ADDRESS, 0), kernel.name());
-            if (wantEvent) {
-                return launched;
-            }
-            recorded.add(launched);
+        MemorySegment.copy(global, 0, globalSizes, ValueLayout.JAVA_LONG, 0, global.length);
+        MemorySegment.copy(local, 0, localSizes, ValueLayout.JAVA_LONG, 0, local.length);
+        boolean keep = wantEvent || recorded != null;
+        MemorySegment event = keep ? eventSlot : MemorySegment.NULL;
+        int rc = cl.clEnqueueNDRangeKernel(queue, kernel.handle(), global.length, MemorySegment.NULL, globalSizes,
+                localSizes, 0, MemorySegment.NULL, event);
+        if (rc != 0) {
+            throw failure(rc, "clEnqueueNDRangeKernel", "for kernel " + kernel.name());
+        }
+        if (!keep) {
             return null;
         }
+        ClEvent launched = new ClEvent(cl, eventSlot.get(ValueLayout.ADDRESS, 0), kernel.name());
+        if (wantEvent) {
+            return launched;
+        }
+        recorded.add(launched);
+        return null;
     }
 
     /** Waits for every enqueued command. */
@@ -167,6 +182,7 @@ public final class ClQueue implements AutoCloseable {
     public synchronized void close() {
         if (!released) {
             released = true;
+            launchArena.close();
             check(cl.clReleaseCommandQueue(queue), "clReleaseCommandQueue");
         }
     }
