@@ -1,9 +1,8 @@
 package dev.flashj.cuda.kernels;
 
 import dev.flashj.cuda.CudaTestSupport;
+import dev.flashj.cuda.GpuKernelTest;
 import dev.flashj.cuda.runtime.DeviceBuffer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -19,21 +18,7 @@ import static dev.flashj.cuda.CudaTestSupport.rounded;
  * others on the generic kernel) and split-KV decode attention against a float64 reference, with the
  * log-sum-exp checked too. Outputs are poisoned with NaN first.
  */
-class CudaAttentionTest {
-    private static CudaTestSupport gpu;
-
-    @BeforeAll
-    static void open() {
-        gpu = CudaTestSupport.openOrSkip();
-    }
-
-    @AfterAll
-    static void close() {
-        if (gpu != null) {
-            gpu.close();
-        }
-    }
-
+class CudaAttentionTest extends GpuKernelTest {
     /**
      * Plain attention for one sequence: out [qLen, heads, d], lse [qLen, heads]. Causal queries are aligned to
      * the end of the keys (query i sees keys j <= i + kLen - qLen).

@@ -1,10 +1,9 @@
 package dev.flashj.cuda.kernels;
 
 import dev.flashj.cuda.CudaTestSupport;
+import dev.flashj.cuda.GpuKernelTest;
 import dev.flashj.cuda.runtime.DeviceBuffer;
 import dev.flashj.model.RopeStyle;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -26,21 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * partials are poisoned with NaN first, so a block past the plan that wrote, or a combine that read a slot it
  * should not, shows. Skips without a GPU.
  */
-class CudaDecodeStepKernelsTest {
-    private static CudaTestSupport gpu;
-
-    @BeforeAll
-    static void open() {
-        gpu = CudaTestSupport.openOrSkip();
-    }
-
-    @AfterAll
-    static void close() {
-        if (gpu != null) {
-            gpu.close();
-        }
-    }
-
+class CudaDecodeStepKernelsTest extends GpuKernelTest {
     /** The value at byte offset 8 of a small int buffer (other slots hold decoys). */
     private static DeviceBuffer deviceInt(int value) {
         return gpu.ints(new int[] {-7, 1 << 20, value, -1}, "device int");

@@ -1,10 +1,9 @@
 package dev.flashj.cuda.kernels;
 
 import dev.flashj.cuda.CudaTestSupport;
+import dev.flashj.cuda.GpuKernelTest;
 import dev.flashj.cuda.runtime.DeviceBuffer;
 import dev.flashj.model.RopeStyle;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -18,21 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Embedding, RMSNorm, RoPE, SwiGLU, bias, KV append, argmax and top-k against float64 references, odd sizes. */
-class CudaElementwiseKernelsTest {
-    private static CudaTestSupport gpu;
-
-    @BeforeAll
-    static void open() {
-        gpu = CudaTestSupport.openOrSkip();
-    }
-
-    @AfterAll
-    static void close() {
-        if (gpu != null) {
-            gpu.close();
-        }
-    }
-
+class CudaElementwiseKernelsTest extends GpuKernelTest {
     @ParameterizedTest
     @EnumSource(CudaStorage.class)
     void embeddingCopiesRowsToFp32(CudaStorage storage) {

@@ -1,9 +1,8 @@
 package dev.flashj.cuda.kernels;
 
 import dev.flashj.cuda.CudaTestSupport;
+import dev.flashj.cuda.GpuKernelTest;
 import dev.flashj.cuda.runtime.DeviceBuffer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -17,21 +16,7 @@ import static dev.flashj.cuda.CudaTestSupport.rounded;
  * GEMV (one token), tensor-core GEMM (k % 8 == 0) and the simple GEMM (any k) against a float64
  * reference: odd shapes, partial tiles, fp32 and 16-bit outputs, accumulation into a wider output.
  */
-class CudaMatmulTest {
-    private static CudaTestSupport gpu;
-
-    @BeforeAll
-    static void open() {
-        gpu = CudaTestSupport.openOrSkip();
-    }
-
-    @AfterAll
-    static void close() {
-        if (gpu != null) {
-            gpu.close();
-        }
-    }
-
+class CudaMatmulTest extends GpuKernelTest {
     @ParameterizedTest(name = "{0}: m={1} n={2} k={3}")
     @CsvSource({
             "F16, 1, 33, 64", "BF16, 1, 129, 37", "F16, 3, 33, 64", "BF16, 17, 260, 72", "F16, 70, 129, 136",

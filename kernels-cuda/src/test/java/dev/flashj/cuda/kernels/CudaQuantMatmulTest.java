@@ -1,6 +1,7 @@
 package dev.flashj.cuda.kernels;
 
 import dev.flashj.cuda.CudaTestSupport;
+import dev.flashj.cuda.GpuKernelTest;
 import dev.flashj.cuda.quant.Fp8TileLayout;
 import dev.flashj.cuda.quant.Int4TileLayout;
 import dev.flashj.cuda.runtime.DeviceBuffer;
@@ -9,8 +10,6 @@ import dev.flashj.tensor.Dequantizer;
 import dev.flashj.tensor.Fp8Layout;
 import dev.flashj.tensor.Tensor;
 import dev.flashj.tensor.TensorType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -30,21 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * fp16 output and fp32 accumulation into a wider output; the W8A8 FP8 GEMM with its per-token quantization.
  * Outputs are poisoned with NaN first. Skips without a GPU.
  */
-class CudaQuantMatmulTest {
-    private static CudaTestSupport gpu;
-
-    @BeforeAll
-    static void open() {
-        gpu = CudaTestSupport.openOrSkip();
-    }
-
-    @AfterAll
-    static void close() {
-        if (gpu != null) {
-            gpu.close();
-        }
-    }
-
+class CudaQuantMatmulTest extends GpuKernelTest {
     /** Uploads {@code bytes} (a [rows, cols] matrix of {@code type}) as the kernels read it. */
     static QuantizedMatrix upload(CudaTestSupport gpu, TensorType type, byte[] bytes, int rows, int cols) {
         QuantFormat format = QuantFormat.of(type).orElseThrow();

@@ -1,10 +1,8 @@
 package dev.flashj.cuda.runtime;
 
-import dev.flashj.cuda.CudaTestSupport;
+import dev.flashj.cuda.GpuKernelTest;
 import dev.flashj.cuda.kernels.CudaOps;
 import dev.flashj.cuda.kernels.CudaStorage;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -20,21 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * its position), and a capture that fails part-way leaves the stream out of capture mode and usable. Skips
  * without a GPU.
  */
-class CudaGraphTest {
-    private static CudaTestSupport gpu;
-
-    @BeforeAll
-    static void open() {
-        gpu = CudaTestSupport.openOrSkip();
-    }
-
-    @AfterAll
-    static void close() {
-        if (gpu != null) {
-            gpu.close();
-        }
-    }
-
+class CudaGraphTest extends GpuKernelTest {
     @Test
     void replaysReadThePinnedInputsOfTheirTime() {
         int width = 9;
