@@ -176,4 +176,123 @@ final class InterleavedInt4 extends InterleavedMatrix {
         odd.intoArray(lanes, 16);
         storeGroup(lanes, out, outOffset, group, rows);
     }
+
+    /** Four tokens at once: each weight vector widened once and used four times (see {@link InterleavedMatrix#multiplyGroup4}). */
+    @Override
+    void multiplyGroup4(int group, Q8Activations x, int tokenBlock, float[] out, int outOffset, int outStride,
+                        float[] lanes) {
+        MemorySegment w = packed;
+        int[] codes = x.pairedCodes();
+        float[] scales = x.scales();
+        float[] codeSums = x.codeSums();
+        int blocksPerGroup = groupSize / 32;
+        int weightGroups = blocks / blocksPerGroup;
+        long base = (long) group * blocks * (groupBytes / blocksPerGroup);
+        FloatVector even0 = FloatVector.zero(FLOATS);
+        FloatVector odd0 = even0;
+        FloatVector even1 = even0;
+        FloatVector odd1 = even0;
+        FloatVector even2 = even0;
+        FloatVector odd2 = even0;
+        FloatVector even3 = even0;
+        FloatVector odd3 = even0;
+        for (int g = 0; g < weightGroups; g++) {
+            long p = base + (long) g * groupBytes;
+            FloatVector evenT0 = FloatVector.zero(FLOATS);
+            FloatVector oddT0 = evenT0;
+            FloatVector evenT1 = evenT0;
+            FloatVector oddT1 = evenT0;
+            FloatVector evenT2 = evenT0;
+            FloatVector oddT2 = evenT0;
+            FloatVector evenT3 = evenT0;
+            FloatVector oddT3 = evenT0;
+            float u0 = 0;
+            float u1 = 0;
+            float u2 = 0;
+            float u3 = 0;
+            for (int k = 0; k < blocksPerGroup; k++) {
+                long quants = p + 2 * FACTOR_BYTES + (long) QUANT_BYTES * k;
+                int block = tokenBlock + g * blocksPerGroup + k;
+                int x0 = 32 * block;
+                int x1 = x0 + 32 * blocks;
+                int x2 = x1 + 32 * blocks;
+                int x3 = x2 + 32 * blocks;
+                ShortVector sum0 = ShortVector.zero(SHORTS);
+                ShortVector sum1 = sum0;
+                ShortVector sum2 = sum0;
+                ShortVector sum3 = sum0;
+                for (int j = 0; j < 16; j++) {
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BYTES, w, quants + ROWS * j, LE)
+                            .convertShape(VectorOperators.B2S, SHORTS, 0);
+                    ShortVector low = q.and((short) 0x0F).sub((short) 8);
+                    ShortVector high = q.lanewise(VectorOperators.ASHR, 4);
+                    sum0 = sum0.add(low.mul(IntVector.broadcast(INTS, codes[x0 + j]).reinterpretAsShorts())).add(high.mul(IntVector.broadcast(INTS, codes[x0 + 16 + j]).reinterpretAsShorts()));
+                    sum1 = sum1.add(low.mul(IntVector.broadcast(INTS, codes[x1 + j]).reinterpretAsShorts())).add(high.mul(IntVector.broadcast(INTS, codes[x1 + 16 + j]).reinterpretAsShorts()));
+                    sum2 = sum2.add(low.mul(IntVector.broadcast(INTS, codes[x2 + j]).reinterpretAsShorts())).add(high.mul(IntVector.broadcast(INTS, codes[x2 + 16 + j]).reinterpretAsShorts()));
+                    sum3 = sum3.add(low.mul(IntVector.broadcast(INTS, codes[x3 + j]).reinterpretAsShorts())).add(high.mul(IntVector.broadcast(INTS, codes[x3 + 16 + j]).reinterpretAsShorts()));
+                }
+                // Each token's step is the one-token kernel's, in the same order: equal results bit for bit.
+                IntVector pairs = sum0.reinterpretAsInts();
+                FloatVector dxs = FloatVector.broadcast(FLOATS, scales[block]);
+                evenT0 = ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .convert(VectorOperators.I2F, 0)).fma(dxs, evenT0);
+                oddT0 = ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dxs, oddT0);
+                u0 += scales[block] * codeSums[block];
+                pairs = sum1.reinterpretAsInts();
+                dxs = FloatVector.broadcast(FLOATS, scales[block + blocks]);
+                evenT1 = ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .convert(VectorOperators.I2F, 0)).fma(dxs, evenT1);
+                oddT1 = ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dxs, oddT1);
+                u1 += scales[block + blocks] * codeSums[block + blocks];
+                pairs = sum2.reinterpretAsInts();
+                dxs = FloatVector.broadcast(FLOATS, scales[block + 2 * blocks]);
+                evenT2 = ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .convert(VectorOperators.I2F, 0)).fma(dxs, evenT2);
+                oddT2 = ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dxs, oddT2);
+                u2 += scales[block + 2 * blocks] * codeSums[block + 2 * blocks];
+                pairs = sum3.reinterpretAsInts();
+                dxs = FloatVector.broadcast(FLOATS, scales[block + 3 * blocks]);
+                evenT3 = ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .convert(VectorOperators.I2F, 0)).fma(dxs, evenT3);
+                oddT3 = ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(dxs, oddT3);
+                u3 += scales[block + 3 * blocks] * codeSums[block + 3 * blocks];
+            }
+            IntVector halves = IntVector.fromMemorySegment(INTS, w, p, LE);
+            IntVector evenHalves = halves.lanewise(VectorOperators.LSHL, 16);
+            IntVector oddHalves = halves.and(0xFFFF0000);
+            FloatVector evenScales = evenHalves.and(0x80000000)
+                    .or(evenHalves.and(0x7FFF0000).lanewise(VectorOperators.LSHR, 3)).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector oddScales = oddHalves.and(0x80000000)
+                    .or(oddHalves.and(0x7FFF0000).lanewise(VectorOperators.LSHR, 3)).reinterpretAsFloats().mul(0x1p112f);
+            halves = IntVector.fromMemorySegment(INTS, w, p + FACTOR_BYTES, LE);
+            evenHalves = halves.lanewise(VectorOperators.LSHL, 16);
+            oddHalves = halves.and(0xFFFF0000);
+            FloatVector evenAtEight = evenHalves.and(0x80000000)
+                    .or(evenHalves.and(0x7FFF0000).lanewise(VectorOperators.LSHR, 3)).reinterpretAsFloats().mul(0x1p112f)
+                    .add(evenScales.mul(8f));
+            FloatVector oddAtEight = oddHalves.and(0x80000000)
+                    .or(oddHalves.and(0x7FFF0000).lanewise(VectorOperators.LSHR, 3)).reinterpretAsFloats().mul(0x1p112f)
+                    .add(oddScales.mul(8f));
+            even0 = evenAtEight.fma(FloatVector.broadcast(FLOATS, u0), evenScales.fma(evenT0, even0));
+            odd0 = oddAtEight.fma(FloatVector.broadcast(FLOATS, u0), oddScales.fma(oddT0, odd0));
+            even1 = evenAtEight.fma(FloatVector.broadcast(FLOATS, u1), evenScales.fma(evenT1, even1));
+            odd1 = oddAtEight.fma(FloatVector.broadcast(FLOATS, u1), oddScales.fma(oddT1, odd1));
+            even2 = evenAtEight.fma(FloatVector.broadcast(FLOATS, u2), evenScales.fma(evenT2, even2));
+            odd2 = oddAtEight.fma(FloatVector.broadcast(FLOATS, u2), oddScales.fma(oddT2, odd2));
+            even3 = evenAtEight.fma(FloatVector.broadcast(FLOATS, u3), evenScales.fma(evenT3, even3));
+            odd3 = oddAtEight.fma(FloatVector.broadcast(FLOATS, u3), oddScales.fma(oddT3, odd3));
+        }
+        even0.intoArray(lanes, 0);
+        odd0.intoArray(lanes, 16);
+        storeGroup(lanes, out, outOffset, group, rows);
+        even1.intoArray(lanes, 0);
+        odd1.intoArray(lanes, 16);
+        storeGroup(lanes, out, outOffset + outStride, group, rows);
+        even2.intoArray(lanes, 0);
+        odd2.intoArray(lanes, 16);
+        storeGroup(lanes, out, outOffset + 2 * outStride, group, rows);
+        even3.intoArray(lanes, 0);
+        odd3.intoArray(lanes, 16);
+        storeGroup(lanes, out, outOffset + 3 * outStride, group, rows);
+    }
 }
