@@ -172,6 +172,26 @@ class InterleavedMatrixTest {
         }
     }
 
+    /** {@code -Dflashj.cpu.repack=false} keeps INT4 in place like every other type (read at each prepare). */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "INT4_G128", "INT4_G32"})
+    void repackingOffKeepsTheMatrixInPlace(TensorType type) {
+        byte[] bytes = MatMulReference.randomWeights(type, 32, 256, new Random(9));
+        String before = System.getProperty(CpuMatrix.REPACK_PROPERTY);
+        try (Arena arena = Arena.ofShared()) {
+            Tensor t = MatMulParityTest.oddlyPlaced(arena, type, 32, 256, bytes);
+            assertInstanceOf(InterleavedMatrix.class, CpuMatrix.prepare(t, arena));
+            System.setProperty(CpuMatrix.REPACK_PROPERTY, "false");
+            assertInstanceOf(InPlaceMatrix.class, CpuMatrix.prepare(t, arena));
+        } finally {
+            if (before == null) {
+                System.clearProperty(CpuMatrix.REPACK_PROPERTY);
+            } else {
+                System.setProperty(CpuMatrix.REPACK_PROPERTY, before);
+            }
+        }
+    }
+
     @Test
     void otherTypesStayInPlace() {
         byte[] bytes = MatMulReference.randomWeights(TensorType.Q4_1, 32, 64, new Random(3));
