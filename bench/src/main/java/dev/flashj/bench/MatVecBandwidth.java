@@ -4,6 +4,7 @@ import dev.flashj.cpu.CpuMatrix;
 import dev.flashj.cpu.CpuThreads;
 import dev.flashj.cpu.MatMul;
 import dev.flashj.cpu.MemoryReadBandwidth;
+import dev.flashj.tensor.Int4Layout;
 import dev.flashj.tensor.Tensor;
 import dev.flashj.tensor.TensorType;
 import jdk.incubator.vector.FloatVector;
@@ -45,7 +46,8 @@ public final class MatVecBandwidth {
     /** The read-bandwidth reference buffer: 1 GiB. */
     private static final int READ_BUFFER_MIB = 1024;
     private static final long COPIES_BYTES = 512L << 20;
-    private static final String[] VARIANTS = {"F32", "F16", "BF16", "Q8_0", "Q8_0/packed", "Q4_0", "Q4_0/packed", "Q4_K", "Q4_K/packed", "Q6_K", "Q6_K/packed"};
+    private static final String[] VARIANTS = {"F32", "F16", "BF16", "Q8_0", "Q8_0/packed", "Q4_0", "Q4_0/packed", "Q4_K", "Q4_K/packed", "Q6_K", "Q6_K/packed",
+            "INT4_G128", "INT4_G128/packed", "INT4_G32", "INT4_G32/packed"};
     private static final int[][] SHAPES = {{4096, 4096}, {5632, 2048}, {2048, 5632}};
 
     private MatVecBandwidth() {
@@ -229,7 +231,7 @@ public final class MatVecBandwidth {
         float[] out = new float[sliceRows];
         try (CpuThreads one = new CpuThreads(1); Arena arena = Arena.ofConfined()) {
             CpuMatrix slice = variant.matrix(new Tensor("slice", type, new long[]{sliceRows, cols},
-                    data.asSlice(0, sliceRows * rowBytes)), arena);
+                    firstRows(arena, type, data, rows, cols, sliceRows)), arena);
             int reps = (int) Math.max(1, (8L << 20) / (sliceRows * rowBytes));
             double best = 0;
             for (int pass = 0; pass < 30; pass++) {
@@ -246,7 +248,26 @@ public final class MatVecBandwidth {
         }
     }
 
-    /** Random weights with sane scales: random quants, f16 scales of at most 0.05 in magnitude. */
+    /**
+     * The first {@code count} rows of a {@code [rows, cols]} matrix: a prefix of the GGML formats, a
+     * copy for FlashJ INT4 (codes of those rows, then their scale/offset pairs, see {@link Int4Layout}).
+     */
+    private static MemorySegment firstRows(Arena arena, TensorType type, MemorySegment data, int rows, int cols, int count) {
+        long rowBytes = type.bytesFor(cols);
+        if (type != TensorType.INT4_G128 && type != TensorType.INT4_G32) {
+            return data.asSlice(0, count * rowBytes);
+        }
+        long codeBytes = (long) count * cols / 2;
+        MemorySegment slice = arena.allocate(count * rowBytes, 64);
+        slice.copyFrom(data.asSlice(0, codeBytes));
+        slice.asSlice(codeBytes).copyFrom(data.asSlice(Int4Layout.paramsStart(rows, cols), count * rowBytes - codeBytes));
+        return slice;
+    }
+
+    /**
+     * Random weights with sane scales: random quants, f16 scales of at most 0.05 in magnitude (INT4:
+     * scales in (0, 0.01), offsets of at most 0.05, all in the region after the codes).
+     */
     private static MemorySegment randomWeights(Arena arena, TensorType type, long bytes, SplittableRandom random) {
         MemorySegment s = arena.allocate(bytes, 64);
         ValueLayout.OfShort half = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -264,6 +285,16 @@ public final class MatVecBandwidth {
             case BF16 -> {
                 for (long o = 0; o < bytes; o += 2) {
                     s.set(half, o, (short) (Float.floatToRawIntBits((float) random.nextDouble(-1, 1)) >>> 16));
+                }
+            }
+            case INT4_G128, INT4_G32 -> {
+                long params = bytes / type.bytesPerBlock() * type.blockSize() / 2;
+                for (long o = 0; o < params; o++) {
+                    s.set(ValueLayout.JAVA_BYTE, o, (byte) random.nextInt());
+                }
+                for (long o = params; o < bytes; o += 4) {
+                    s.set(half, o, Float.floatToFloat16((float) random.nextDouble(0.0005, 0.01)));
+                    s.set(half, o + 2, Float.floatToFloat16((float) random.nextDouble(-0.05, 0.05)));
                 }
             }
             default -> {

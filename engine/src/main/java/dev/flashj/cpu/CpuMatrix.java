@@ -6,7 +6,7 @@ import java.lang.foreign.Arena;
 
 /**
  * A weight matrix ready for the CPU kernels: either the file's tensor read in place, or a copy
- * repacked at load into a layout with a faster kernel (Q4_0, Q8_0, Q4_K and Q6_K, see {@link InterleavedMatrix}).
+ * repacked at load into a layout with a faster kernel (Q4_0, Q8_0, Q4_K, Q6_K and INT4, see {@link InterleavedMatrix}).
  * A repacked copy has the file's size, and the file's pages are then no longer touched.
  */
 public sealed interface CpuMatrix permits InPlaceMatrix, InterleavedMatrix {
@@ -32,7 +32,7 @@ public sealed interface CpuMatrix permits InPlaceMatrix, InterleavedMatrix {
 
     /**
      * The fastest form of {@code w} for this CPU: a repacked copy in {@code arena} where one exists
-     * (Q4_0, Q8_0, Q4_K and Q6_K on 512-bit vector hardware, multiplied with 8-bit quantized activations as
+     * (Q4_0, Q8_0, Q4_K, Q6_K and INT4 on 512-bit vector hardware, multiplied with 8-bit quantized activations as
      * llama.cpp does), otherwise the tensor in place.
      */
     static CpuMatrix prepare(Tensor w, Arena arena) {
@@ -48,7 +48,7 @@ public sealed interface CpuMatrix permits InPlaceMatrix, InterleavedMatrix {
     static boolean repacks(Tensor w) {
         boolean enabled = !"false".equalsIgnoreCase(System.getProperty(REPACK_PROPERTY));
         return enabled && w.rank() == 2 && InterleavedMatrix.supported() && switch (w.type()) {
-            case Q4_0, Q8_0, Q4_K, Q6_K -> true;
+            case Q4_0, Q8_0, Q4_K, Q6_K, INT4_G128, INT4_G32 -> true;
             default -> false;
         };
     }

@@ -27,7 +27,7 @@ import java.util.function.BiFunction;
  * the file's tensor in place with the float tile kernel, which is faster there (175-190 GFLOP/s per
  * CPU-second against about 110 for the 16-bit kernel, docs/perf/cpu.md).
  */
-abstract sealed class InterleavedMatrix implements CpuMatrix permits InterleavedQ4_0, InterleavedQ4K, InterleavedQ6K, InterleavedQ8_0 {
+abstract sealed class InterleavedMatrix implements CpuMatrix permits InterleavedInt4, InterleavedQ4_0, InterleavedQ4K, InterleavedQ6K, InterleavedQ8_0 {
     /** Rows per group: one 16-bit lane each in a 512-bit vector. */
     static final int ROWS = 32;
     /** Tokens per pass of the batch kernel. */
@@ -54,22 +54,24 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
     }
 
     /**
-     * The repacked form of {@code w} in {@code arena}: Q4_0, Q8_0, Q4_K and Q6_K; null for other types
-     * and where a packer declines the matrix (a non-finite scale).
+     * The repacked form of {@code w} in {@code arena}: Q4_0, Q8_0, Q4_K, Q6_K and FlashJ's INT4; null
+     * for other types and where a packer declines the matrix (a non-finite scale or offset).
      */
     static InterleavedMatrix of(Tensor w, Arena arena) {
         return switch (w.type()) {
-            case Q4_0 -> build(w, arena, InterleavedQ4_0.CHUNK, InterleavedQ4_0.packer(w), InterleavedQ4_0::new);
-            case Q8_0 -> build(w, arena, InterleavedQ8_0.CHUNK, InterleavedQ8_0.packer(w), InterleavedQ8_0::new);
-            case Q4_K -> build(w, arena, InterleavedQ4K.CHUNK, InterleavedQ4K.packer(w), InterleavedQ4K::new);
-            case Q6_K -> build(w, arena, InterleavedQ6K.CHUNK, InterleavedQ6K.packer(w), InterleavedQ6K::new);
+            case Q4_0 -> build(w, arena, InterleavedQ4_0.CHUNK, CONTIGUOUS_ROWS, InterleavedQ4_0.packer(w), InterleavedQ4_0::new);
+            case Q8_0 -> build(w, arena, InterleavedQ8_0.CHUNK, CONTIGUOUS_ROWS, InterleavedQ8_0.packer(w), InterleavedQ8_0::new);
+            case Q4_K -> build(w, arena, InterleavedQ4K.CHUNK, CONTIGUOUS_ROWS, InterleavedQ4K.packer(w), InterleavedQ4K::new);
+            case Q6_K -> build(w, arena, InterleavedQ6K.CHUNK, CONTIGUOUS_ROWS, InterleavedQ6K.packer(w), InterleavedQ6K::new);
+            case INT4_G128, INT4_G32 -> build(w, arena, InterleavedInt4.chunk(w.type()), InterleavedInt4.ROW_READER,
+                    InterleavedInt4.packer(w), InterleavedInt4::new);
             default -> null;
         };
     }
 
-    private static InterleavedMatrix build(Tensor w, Arena arena, int chunk, RowPacker packer,
+    private static InterleavedMatrix build(Tensor w, Arena arena, int chunk, RowReader reader, RowPacker packer,
                                            BiFunction<Tensor, MemorySegment, InterleavedMatrix> make) {
-        MemorySegment packed = pack(w, arena, chunk, packer);
+        MemorySegment packed = pack(w, arena, chunk, reader, packer);
         return packed == null ? null : make.apply(w, packed);
     }
 
@@ -227,6 +229,16 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
         return (lane & 1) * 16 + (lane >> 1);
     }
 
+    /** Gathers file rows into a heap buffer, each row's bytes contiguous ({@code bytesFor(cols)} per row). */
+    interface RowReader {
+        /** Copies rows {@code [first, first + count)} of {@code w} to {@code in}, row {@code i} at {@code i * rowBytes}. */
+        void read(Tensor w, long first, int count, byte[] in, int rowBytes);
+    }
+
+    /** The GGML formats: a row's blocks follow each other, and rows follow each other. */
+    static final RowReader CONTIGUOUS_ROWS = (w, first, count, in, rowBytes) ->
+            MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, first * rowBytes, in, 0, count * rowBytes);
+
     /** Writes one file row into its lane of a group's packed blocks. */
     interface RowPacker {
         /**
@@ -239,10 +251,10 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
 
     /**
      * Copies a quantized matrix into groups of 32 rows, one group at a time through heap buffers (bulk
-     * copies in and out, {@code packer} in between); the last group is padded with zero rows. Null when
-     * the packer declines a row.
+     * copies in and out by {@code reader}, {@code packer} in between); the last group is padded with
+     * zero rows. Null when the packer declines a row.
      */
-    private static MemorySegment pack(Tensor w, Arena arena, int chunk, RowPacker packer) {
+    private static MemorySegment pack(Tensor w, Arena arena, int chunk, RowReader reader, RowPacker packer) {
         int rowBytes = (int) w.type().bytesFor(w.cols());
         int blocks = (int) (w.cols() / 32);
         long rows = w.rows();
@@ -254,7 +266,7 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
         ByteBuffer outBuffer = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
         for (long g = 0; g < groups; g++) {
             int rowsHere = (int) Math.min(ROWS, rows - g * ROWS);
-            MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, g * ROWS * rowBytes, in, 0, rowsHere * rowBytes);
+            reader.read(w, g * ROWS, rowsHere, in, rowBytes);
             Arrays.fill(in, rowsHere * rowBytes, in.length, (byte) 0);
             for (int lane = 0; lane < ROWS; lane++) {
                 if (!packer.packRow(inBuffer, lane * rowBytes, lane, outBuffer)) {

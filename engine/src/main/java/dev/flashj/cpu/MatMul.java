@@ -20,7 +20,7 @@ import java.util.Objects;
  *
  * <p>Supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q8_K. Activations
  * are kept in float here, so results match a float64 reference up to float rounding. The model
- * decodes Q4_0, Q8_0, Q4_K and Q6_K faster from copies repacked at load and multiplied with 8-bit activations
+ * decodes Q4_0, Q8_0, Q4_K, Q6_K and INT4 faster from copies repacked at load and multiplied with 8-bit activations
  * ({@link CpuMatrix#prepare}, {@link InterleavedMatrix}); the overloads taking a {@link CpuMatrix}
  * dispatch to whichever form a matrix has.
  */

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The repacked Q4_0 and Q8_0 kernels (8-bit activations) against a float64 reference that quantizes the
+ * The repacked kernels (Q4_0, Q8_0, Q4_K, Q6_K, INT4; 8-bit activations) against a float64 reference that quantizes the
  * activations with its own scalar code exactly as llama.cpp's Q8_0 does, so the only difference left
  * is float rounding of the per-block scale products: |got - ref| <= 1e-5 * sum|w*x| + 1e-6. A
  * second, looser check bounds the error against unquantized activations (what quantizing them
@@ -35,6 +35,7 @@ class InterleavedMatrixTest {
     private static final int[] ROWS = {1, 31, 33, 70};
     private static final int[] COLS = {32, 96, 288};
     private static final int[] SUPER_BLOCK_COLS = {256, 768};
+    private static final int[] INT4_G128_COLS = {128, 384};
     private static final int[] BATCHES = {1, 3, 4, 9};
 
     private static CpuThreads serial;
@@ -57,11 +58,11 @@ class InterleavedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K", "INT4_G128", "INT4_G32"})
     void matchesFloat64ReferenceWithQuantizedActivations(TensorType type) {
         Random random = new Random(4242 + type.ordinal());
         for (int rows : ROWS) {
-            for (int cols : type.blockSize() == 256 ? SUPER_BLOCK_COLS : COLS) {
+            for (int cols : type.blockSize() == 256 ? SUPER_BLOCK_COLS : type == TensorType.INT4_G128 ? INT4_G128_COLS : COLS) {
                 for (int batch : BATCHES) {
                     check(type, rows, cols, batch, random);
                 }
@@ -70,7 +71,7 @@ class InterleavedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K", "INT4_G128", "INT4_G32"})
     void eachTokenOfABatchEqualsThatTokenAlone(TensorType type) {
         Random random = new Random(7);
         int rows = 64;
@@ -94,7 +95,7 @@ class InterleavedMatrixTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K", "INT4_G128", "INT4_G32"})
     void prefillBatchesUseTheFloatKernelInPlace(TensorType type) {
         Random random = new Random(5);
         int rows = 40;
@@ -154,6 +155,43 @@ class InterleavedMatrixTest {
         }
     }
 
+    /** An infinite scale, or a NaN offset, of one INT4 (row, group) pair: the first row's second group. */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"INT4_G128", "INT4_G32"})
+    void nonFiniteInt4ScalesOrOffsetsKeepTheMatrixInPlace(TensorType type) {
+        int rows = 33;
+        int cols = 256;
+        for (int field = 0; field < 2; field++) {
+            byte[] bytes = MatMulReference.randomWeights(type, rows, cols, new Random(3 + field));
+            int pair = rows * cols / 2 + 4;
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putShort(pair + 2 * field, field == 0 ? (short) 0x7C00 : (short) 0x7E00);
+            try (Arena arena = Arena.ofShared()) {
+                Tensor t = MatMulParityTest.oddlyPlaced(arena, type, rows, cols, bytes);
+                assertInstanceOf(InPlaceMatrix.class, CpuMatrix.prepare(t, arena), type + (field == 0 ? " scale" : " offset"));
+            }
+        }
+    }
+
+    /** {@code -Dflashj.cpu.repack=false} keeps INT4 in place like every other type (read at each prepare). */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "INT4_G128", "INT4_G32"})
+    void repackingOffKeepsTheMatrixInPlace(TensorType type) {
+        byte[] bytes = MatMulReference.randomWeights(type, 32, 256, new Random(9));
+        String before = System.getProperty(CpuMatrix.REPACK_PROPERTY);
+        try (Arena arena = Arena.ofShared()) {
+            Tensor t = MatMulParityTest.oddlyPlaced(arena, type, 32, 256, bytes);
+            assertInstanceOf(InterleavedMatrix.class, CpuMatrix.prepare(t, arena));
+            System.setProperty(CpuMatrix.REPACK_PROPERTY, "false");
+            assertInstanceOf(InPlaceMatrix.class, CpuMatrix.prepare(t, arena));
+        } finally {
+            if (before == null) {
+                System.clearProperty(CpuMatrix.REPACK_PROPERTY);
+            } else {
+                System.setProperty(CpuMatrix.REPACK_PROPERTY, before);
+            }
+        }
+    }
+
     @Test
     void otherTypesStayInPlace() {
         byte[] bytes = MatMulReference.randomWeights(TensorType.Q4_1, 32, 64, new Random(3));
@@ -173,11 +211,16 @@ class InterleavedMatrixTest {
         assertEquals(24L * 64 * 4096 / 32, InterleavedMatrix.packedBytes(33, 4096, InterleavedQ4K.CHUNK));
         // Q6_K: a byte per code and two f32 factors per 32 weights.
         assertEquals(40L * 64 * 4096 / 32, InterleavedMatrix.packedBytes(33, 4096, InterleavedQ6K.CHUNK));
+        // INT4: the file's codes and its one scale/offset pair per row and group, nothing repeated per block.
+        for (TensorType type : new TensorType[]{TensorType.INT4_G128, TensorType.INT4_G32}) {
+            assertEquals(type.matrixBytes(64, 4096), InterleavedMatrix.packedBytes(64, 4096, InterleavedInt4.chunk(type)));
+            assertEquals(type.matrixBytes(64, 4096), InterleavedMatrix.packedBytes(33, 4096, InterleavedInt4.chunk(type)));
+        }
     }
 
-    /** {@code small} columns, or two super-blocks for the 256-element k-quants. */
+    /** {@code small} columns, two super-blocks for the 256-element k-quants, or two groups for INT4_G128. */
     private static int columns(TensorType type, int small) {
-        return type.blockSize() == 256 ? 512 : small;
+        return type.blockSize() == 256 ? 512 : type == TensorType.INT4_G128 ? 256 : small;
     }
 
     @Test
@@ -252,7 +295,7 @@ class InterleavedMatrixTest {
                     float dx = amax / 127f;
                     float inverse = dx == 0 ? 0 : 1 / dx;
                     for (int i = 0; i < 32; i++) {
-                        double weight = MatMulReference.element(type, w, (long) r * cols + 32L * b + i);
+                        double weight = MatMulReference.element(type, w, cols, (long) r * cols + 32L * b + i);
                         float v = x[t * cols + 32 * b + i] * inverse;
                         double code = Math.copySign(Math.floor(Math.abs(v) + 0.5f), v);
                         sum += weight * dx * code;

@@ -37,6 +37,7 @@ final class MatMulReference {
                     buf.putShort(2 * i, (short) (Float.floatToRawIntBits(random.nextFloat() * 2 - 1) >>> 16));
                 }
             }
+            case INT4_G128, INT4_G32 -> int4Weights(type, rows, cols, bytes, random);
             default -> {
                 random.nextBytes(bytes);
                 int blocks = (int) (n / type.blockSize());
@@ -58,11 +59,52 @@ final class MatMulReference {
         return bytes;
     }
 
+    /**
+     * FlashJ INT4 (docs/quantization.md): random code bytes (rows * cols / 2), then per row and group of G
+     * columns an f16 scale in (0.0005, 0.0105) and an f16 offset in (-0.05, 0.05).
+     */
+    private static void int4Weights(TensorType type, int rows, int cols, byte[] bytes, Random random) {
+        random.nextBytes(bytes);
+        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int params = rows * cols / 2;
+        for (int pair = 0; pair < rows * (cols / int4Group(type)); pair++) {
+            buf.putShort(params + 4 * pair, Float.floatToFloat16((random.nextFloat() + 0.05f) * 0.01f));
+            buf.putShort(params + 4 * pair + 2, Float.floatToFloat16((random.nextFloat() - 0.5f) * 0.1f));
+        }
+    }
+
+    private static int int4Group(TensorType type) {
+        return type == TensorType.INT4_G128 ? 128 : 32;
+    }
+
     private static short scale(Random random) {
         return Float.floatToFloat16((random.nextFloat() * 2 - 1) * 0.05f);
     }
 
-    /** Element {@code e} (0-based, within the whole row-major tensor) decoded in float64. */
+    /**
+     * Element {@code e} of a matrix with {@code cols} columns decoded in float64; FlashJ's INT4 needs the
+     * width (its scale/offset region follows all codes), the GGML formats do not.
+     */
+    static double element(TensorType type, byte[] w, int cols, long e) {
+        if (type != TensorType.INT4_G128 && type != TensorType.INT4_G32) {
+            return element(type, w, e);
+        }
+        // codes: row r at r*cols/2, group g at + g*G/2, byte j = element j (low nibble) and j + G/2 (high);
+        // params after all codes: per (row, group) an f16 scale and an f16 offset; value = code*scale + offset.
+        int group = int4Group(type);
+        long rows = w.length / ((long) cols / 2 + 4L * cols / group);
+        long r = e / cols;
+        int c = (int) (e % cols);
+        int g = c / group;
+        int within = c % group;
+        int b = w[(int) (r * cols / 2 + (long) g * group / 2 + within % (group / 2))] & 0xFF;
+        int code = within < group / 2 ? b & 0x0F : b >>> 4;
+        ByteBuffer buf = ByteBuffer.wrap(w).order(ByteOrder.LITTLE_ENDIAN);
+        int p = (int) (rows * cols / 2 + 4 * (r * (cols / group) + g));
+        return code * half(buf, p) + half(buf, p + 2);
+    }
+
+    /** Element {@code e} (0-based, within the whole row-major tensor) of a GGML-format tensor decoded in float64. */
     static double element(TensorType type, byte[] w, long e) {
         ByteBuffer buf = ByteBuffer.wrap(w).order(ByteOrder.LITTLE_ENDIAN);
         if (!type.isQuantized()) {
@@ -140,7 +182,7 @@ final class MatMulReference {
         double[] row = new double[cols];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
-                row[c] = element(type, w, (long) r * cols + c);
+                row[c] = element(type, w, cols, (long) r * cols + c);
             }
             for (int b = 0; b < batch; b++) {
                 double s = 0;
