@@ -124,4 +124,98 @@ final class InterleavedQ4K extends InterleavedMatrix {
         odd.intoArray(lanes, 16);
         storeGroup(lanes, out, outOffset, group, rows);
     }
+
+    /** Four tokens at once: each weight vector widened once and used four times (see {@link InterleavedMatrix#multiplyGroup4}). */
+    @Override
+    void multiplyGroup4(int group, Q8Activations x, int tokenBlock, float[] out, int outOffset, int outStride,
+                        float[] lanes) {
+        MemorySegment w = packed;
+        int[] codes = x.pairedCodes();
+        float[] scales = x.scales();
+        float[] codeSums = x.codeSums();
+        long base = (long) group * blocks * CHUNK;
+        FloatVector even0 = FloatVector.zero(FLOATS);
+        FloatVector odd0 = even0;
+        FloatVector even1 = even0;
+        FloatVector odd1 = even0;
+        FloatVector even2 = even0;
+        FloatVector odd2 = even0;
+        FloatVector even3 = even0;
+        FloatVector odd3 = even0;
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * CHUNK;
+            int x0 = 32 * (tokenBlock + b);
+            int x1 = x0 + 32 * blocks;
+            int x2 = x1 + 32 * blocks;
+            int x3 = x2 + 32 * blocks;
+            ShortVector sum0 = ShortVector.zero(SHORTS);
+            ShortVector sum1 = sum0;
+            ShortVector sum2 = sum0;
+            ShortVector sum3 = sum0;
+            for (int j = 0; j < 16; j++) {
+                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BYTES, w, p + QUANTS + ROWS * j, LE)
+                        .convertShape(VectorOperators.B2S, SHORTS, 0);
+                ShortVector low = q.and((short) 0x0F).sub((short) 8);
+                ShortVector high = q.lanewise(VectorOperators.ASHR, 4);
+                sum0 = sum0.add(low.mul(IntVector.broadcast(INTS, codes[x0 + j]).reinterpretAsShorts())).add(high.mul(IntVector.broadcast(INTS, codes[x0 + 16 + j]).reinterpretAsShorts()));
+                sum1 = sum1.add(low.mul(IntVector.broadcast(INTS, codes[x1 + j]).reinterpretAsShorts())).add(high.mul(IntVector.broadcast(INTS, codes[x1 + 16 + j]).reinterpretAsShorts()));
+                sum2 = sum2.add(low.mul(IntVector.broadcast(INTS, codes[x2 + j]).reinterpretAsShorts())).add(high.mul(IntVector.broadcast(INTS, codes[x2 + 16 + j]).reinterpretAsShorts()));
+                sum3 = sum3.add(low.mul(IntVector.broadcast(INTS, codes[x3 + j]).reinterpretAsShorts())).add(high.mul(IntVector.broadcast(INTS, codes[x3 + 16 + j]).reinterpretAsShorts()));
+            }
+            FloatVector evenScale = FloatVector.fromMemorySegment(FLOATS, w, p, LE);
+            FloatVector oddScale = FloatVector.fromMemorySegment(FLOATS, w, p + 64, LE);
+            FloatVector evenOffset = FloatVector.fromMemorySegment(FLOATS, w, p + OFFSETS, LE);
+            FloatVector oddOffset = FloatVector.fromMemorySegment(FLOATS, w, p + OFFSETS + 64, LE);
+            // Per token, the one-token kernel's float steps in its order: scale term, then offset term.
+            int block = tokenBlock + b;
+            float dx = scales[block];
+            FloatVector offsetFactor = FloatVector.broadcast(FLOATS, codeSums[block] * dx);
+            IntVector pairs = sum0.reinterpretAsInts();
+            even0 = ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(evenScale.mul(dx), even0);
+            odd0 = ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(oddScale.mul(dx), odd0);
+            even0 = evenOffset.fma(offsetFactor, even0);
+            odd0 = oddOffset.fma(offsetFactor, odd0);
+            dx = scales[block + blocks];
+            offsetFactor = FloatVector.broadcast(FLOATS, codeSums[block + blocks] * dx);
+            pairs = sum1.reinterpretAsInts();
+            even1 = ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(evenScale.mul(dx), even1);
+            odd1 = ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(oddScale.mul(dx), odd1);
+            even1 = evenOffset.fma(offsetFactor, even1);
+            odd1 = oddOffset.fma(offsetFactor, odd1);
+            dx = scales[block + 2 * blocks];
+            offsetFactor = FloatVector.broadcast(FLOATS, codeSums[block + 2 * blocks] * dx);
+            pairs = sum2.reinterpretAsInts();
+            even2 = ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(evenScale.mul(dx), even2);
+            odd2 = ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(oddScale.mul(dx), odd2);
+            even2 = evenOffset.fma(offsetFactor, even2);
+            odd2 = oddOffset.fma(offsetFactor, odd2);
+            dx = scales[block + 3 * blocks];
+            offsetFactor = FloatVector.broadcast(FLOATS, codeSums[block + 3 * blocks] * dx);
+            pairs = sum3.reinterpretAsInts();
+            even3 = ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .convert(VectorOperators.I2F, 0)).fma(evenScale.mul(dx), even3);
+            odd3 = ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(oddScale.mul(dx), odd3);
+            even3 = evenOffset.fma(offsetFactor, even3);
+            odd3 = oddOffset.fma(offsetFactor, odd3);
+        }
+        even0.intoArray(lanes, 0);
+        odd0.intoArray(lanes, 16);
+        storeGroup(lanes, out, outOffset, group, rows);
+        even1.intoArray(lanes, 0);
+        odd1.intoArray(lanes, 16);
+        storeGroup(lanes, out, outOffset + outStride, group, rows);
+        even2.intoArray(lanes, 0);
+        odd2.intoArray(lanes, 16);
+        storeGroup(lanes, out, outOffset + 2 * outStride, group, rows);
+        even3.intoArray(lanes, 0);
+        odd3.intoArray(lanes, 16);
+        storeGroup(lanes, out, outOffset + 3 * outStride, group, rows);
+    }
 }

@@ -120,4 +120,89 @@ final class InterleavedQ6K extends InterleavedMatrix {
         odd.intoArray(lanes, 16);
         storeGroup(lanes, out, outOffset, group, rows);
     }
+
+    /** Four tokens at once: each weight vector widened once and used four times (see {@link InterleavedMatrix#multiplyGroup4}). */
+    @Override
+    void multiplyGroup4(int group, Q8Activations x, int tokenBlock, float[] out, int outOffset, int outStride,
+                        float[] lanes) {
+        MemorySegment w = packed;
+        int[] codes = x.pairedCodes();
+        float[] scales = x.scales();
+        long base = (long) group * blocks * CHUNK;
+        FloatVector even0 = FloatVector.zero(FLOATS);
+        FloatVector odd0 = even0;
+        FloatVector even1 = even0;
+        FloatVector odd1 = even0;
+        FloatVector even2 = even0;
+        FloatVector odd2 = even0;
+        FloatVector even3 = even0;
+        FloatVector odd3 = even0;
+        for (int b = 0; b < blocks; b++) {
+            long p = base + (long) b * CHUNK;
+            int x0 = 32 * (tokenBlock + b);
+            int x1 = x0 + 32 * blocks;
+            int x2 = x1 + 32 * blocks;
+            int x3 = x2 + 32 * blocks;
+            int block = tokenBlock + b;
+            for (int half = 0; half < 2; half++) {
+                IntVector evenSum0 = IntVector.zero(INTS);
+                IntVector oddSum0 = evenSum0;
+                IntVector evenSum1 = evenSum0;
+                IntVector oddSum1 = evenSum0;
+                IntVector evenSum2 = evenSum0;
+                IntVector oddSum2 = evenSum0;
+                IntVector evenSum3 = evenSum0;
+                IntVector oddSum3 = evenSum0;
+                for (int j0 = 16 * half; j0 < 16 * half + 16; j0 += 8) {
+                    ShortVector run0 = ShortVector.zero(SHORTS);
+                    ShortVector run1 = run0;
+                    ShortVector run2 = run0;
+                    ShortVector run3 = run0;
+                    for (int j = j0; j < j0 + 8; j++) {
+                        ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BYTES, w, p + QUANTS + ROWS * j, LE)
+                                .convertShape(VectorOperators.B2S, SHORTS, 0);
+                        run0 = run0.add(q.mul(IntVector.broadcast(INTS, codes[x0 + j]).reinterpretAsShorts()));
+                        run1 = run1.add(q.mul(IntVector.broadcast(INTS, codes[x1 + j]).reinterpretAsShorts()));
+                        run2 = run2.add(q.mul(IntVector.broadcast(INTS, codes[x2 + j]).reinterpretAsShorts()));
+                        run3 = run3.add(q.mul(IntVector.broadcast(INTS, codes[x3 + j]).reinterpretAsShorts()));
+                    }
+                    IntVector pairs = run0.reinterpretAsInts();
+                    evenSum0 = evenSum0.add(pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    oddSum0 = oddSum0.add(pairs.lanewise(VectorOperators.ASHR, 16));
+                    pairs = run1.reinterpretAsInts();
+                    evenSum1 = evenSum1.add(pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    oddSum1 = oddSum1.add(pairs.lanewise(VectorOperators.ASHR, 16));
+                    pairs = run2.reinterpretAsInts();
+                    evenSum2 = evenSum2.add(pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    oddSum2 = oddSum2.add(pairs.lanewise(VectorOperators.ASHR, 16));
+                    pairs = run3.reinterpretAsInts();
+                    evenSum3 = evenSum3.add(pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    oddSum3 = oddSum3.add(pairs.lanewise(VectorOperators.ASHR, 16));
+                }
+                long factors = p + half * SECOND_SCALES;
+                FloatVector evenFactor = FloatVector.fromMemorySegment(FLOATS, w, factors, LE);
+                FloatVector oddFactor = FloatVector.fromMemorySegment(FLOATS, w, factors + 64, LE);
+                even0 = ((FloatVector) evenSum0.convert(VectorOperators.I2F, 0)).fma(evenFactor.mul(scales[block]), even0);
+                odd0 = ((FloatVector) oddSum0.convert(VectorOperators.I2F, 0)).fma(oddFactor.mul(scales[block]), odd0);
+                even1 = ((FloatVector) evenSum1.convert(VectorOperators.I2F, 0)).fma(evenFactor.mul(scales[block + blocks]), even1);
+                odd1 = ((FloatVector) oddSum1.convert(VectorOperators.I2F, 0)).fma(oddFactor.mul(scales[block + blocks]), odd1);
+                even2 = ((FloatVector) evenSum2.convert(VectorOperators.I2F, 0)).fma(evenFactor.mul(scales[block + 2 * blocks]), even2);
+                odd2 = ((FloatVector) oddSum2.convert(VectorOperators.I2F, 0)).fma(oddFactor.mul(scales[block + 2 * blocks]), odd2);
+                even3 = ((FloatVector) evenSum3.convert(VectorOperators.I2F, 0)).fma(evenFactor.mul(scales[block + 3 * blocks]), even3);
+                odd3 = ((FloatVector) oddSum3.convert(VectorOperators.I2F, 0)).fma(oddFactor.mul(scales[block + 3 * blocks]), odd3);
+            }
+        }
+        even0.intoArray(lanes, 0);
+        odd0.intoArray(lanes, 16);
+        storeGroup(lanes, out, outOffset, group, rows);
+        even1.intoArray(lanes, 0);
+        odd1.intoArray(lanes, 16);
+        storeGroup(lanes, out, outOffset + outStride, group, rows);
+        even2.intoArray(lanes, 0);
+        odd2.intoArray(lanes, 16);
+        storeGroup(lanes, out, outOffset + 2 * outStride, group, rows);
+        even3.intoArray(lanes, 0);
+        odd3.intoArray(lanes, 16);
+        storeGroup(lanes, out, outOffset + 3 * outStride, group, rows);
+    }
 }
