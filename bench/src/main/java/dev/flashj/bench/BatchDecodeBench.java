@@ -31,10 +31,12 @@ import java.util.Random;
  * ./mvnw -q -pl bench -am package -DskipTests
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx2g \
  *      -cp engine/target/classes:kernels-opencl/target/classes:bench/target/classes \
- *      dev.flashj.bench.BatchDecodeBench [steps] [rounds] [threads] [batches] [device]
+ *      dev.flashj.bench.BatchDecodeBench [steps] [rounds] [threads] [batches] [device] [model.gguf]
  * </pre>
  * {@code batches} is a comma-separated list of batch sizes (default 1,2,4,8,16); {@code device} is
  * {@code cpu} (default) or {@code opencl[:P:D]} (the OpenCL model's batch decoder against its lone decode).
+ * {@code model.gguf}, when given, replaces the random F32 model: e.g. a quantized synthetic model that
+ * {@code flashj bench generate} left in its cache, to measure the repacked integer kernels.
  */
 public final class BatchDecodeBench {
     private static final RandomLlamaFile.Shape SHAPE = new RandomLlamaFile.Shape(1024, 2816, 4, 16, 4, 4096);
@@ -53,18 +55,26 @@ public final class BatchDecodeBench {
                 ? java.util.Arrays.stream(args[3].split(",")).mapToInt(b -> Integer.parseInt(b.trim())).toArray()
                 : BATCH_SIZES;
         String device = args.length > 4 ? args[4] : "cpu";
+        Optional<Path> given = args.length > 5 ? Optional.of(Path.of(args[5])) : Optional.empty();
+        if (given.isPresent() && !Files.isRegularFile(given.get())) {
+            throw new IllegalArgumentException("model " + given.get() + ": no such file");
+        }
         int capacity = PROMPT_TOKENS + WARMUP_STEPS + (steps * 2 + 4) * rounds;
-        Path file = Files.createTempFile("flashj-batchbench", ".gguf");
+        Path file = given.orElse(Files.createTempFile("flashj-batchbench", ".gguf"));
         try (CpuThreads threads = new CpuThreads(threadCount)) {
-            RandomLlamaFile.write(file, SHAPE, capacity + 16, "flashj batch benchmark (random weights)");
+            if (given.isEmpty()) {
+                RandomLlamaFile.write(file, SHAPE, capacity + 16, "flashj batch benchmark (random weights)");
+            }
             try (LanguageModel model = device.equals("cpu")
                     ? CpuLlamaModel.load(ModelLoader.open(file, Optional.empty()), threads, KvBudget.bytes(1L << 30), 16)
                     : OpenClLlamaModel.load(ModelLoader.open(file, Optional.empty()), OpenClDeviceSelector.parse(device),
                             KvBudget.bytes(1L << 30), 16)) {
-                System.out.printf(Locale.ROOT, "model: dim %d, %d layers, %d heads (%d KV), ffn %d, vocab %d, F32,"
-                                + " %.0f MiB of weights; prompts of %d tokens, %d timed steps, best of %d rounds; %s%n",
-                        SHAPE.dim(), SHAPE.layers(), SHAPE.heads(), SHAPE.kvHeads(), SHAPE.hidden(), SHAPE.vocab(),
-                        SHAPE.weightBytes() / 1048576.0, PROMPT_TOKENS, steps, rounds, model.deviceDescription());
+                String weights = given.map(p -> p.getFileName().toString()).orElse(String.format(Locale.ROOT,
+                        "dim %d, %d layers, %d heads (%d KV), ffn %d, vocab %d, F32, %.0f MiB of weights", SHAPE.dim(),
+                        SHAPE.layers(), SHAPE.heads(), SHAPE.kvHeads(), SHAPE.hidden(), SHAPE.vocab(),
+                        SHAPE.weightBytes() / 1048576.0));
+                System.out.printf(Locale.ROOT, "model: %s; prompts of %d tokens, %d timed steps, best of %d rounds; %s%n",
+                        weights, PROMPT_TOKENS, steps, rounds, model.deviceDescription());
                 // Warm the JIT on both paths before the first row is measured.
                 measure(model, 4, steps, 1, capacity, false);
                 System.out.println("| batch | batched: tokens/s | one at a time: tokens/s | speed-up | ms per batched step |");
@@ -74,14 +84,16 @@ public final class BatchDecodeBench {
                 }
             }
         } finally {
-            Files.deleteIfExists(file);
+            if (given.isEmpty()) {
+                Files.deleteIfExists(file);
+            }
         }
     }
 
     private static void measure(LanguageModel model, int batch, int steps, int rounds, int capacity, boolean print) {
         BatchDecoder decoder = model.newBatchDecoder(batch).orElseThrow();
         List<ModelSession> sessions = new ArrayList<>();
-        int vocab = SHAPE.vocab();
+        int vocab = model.config().vocabSize();
         float[][] logits = new float[batch][vocab];
         int[] next = new int[batch];
         try {
