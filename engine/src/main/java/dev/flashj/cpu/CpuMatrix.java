@@ -25,6 +25,12 @@ public sealed interface CpuMatrix permits InPlaceMatrix, InterleavedMatrix {
     /** {@link MatMul#matmulPerToken}'s product: each token's output as if it were alone. */
     void matmulPerToken(CpuThreads threads, float[] x, int xOffset, int batch, float[] out, int outOffset);
 
+    /**
+     * Whether {@link #matmul} of {@code batch} tokens multiplies activations quantized to 8 bits per
+     * 32-block (a repacked matrix's decode batches), so its error bound is llama.cpp's, not float's.
+     */
+    boolean quantizesActivations(int batch);
+
     /** The tensor read in place from its mapping. */
     static CpuMatrix inPlace(Tensor w) {
         return new InPlaceMatrix(w);

@@ -16,6 +16,11 @@ record InPlaceMatrix(Tensor source) implements CpuMatrix {
     }
 
     @Override
+    public boolean quantizesActivations(int batch) {
+        return false;
+    }
+
+    @Override
     public void matmulPerToken(CpuThreads threads, float[] x, int xOffset, int batch, float[] out, int outOffset) {
         MatMul.matmulPerToken(threads, source, x, xOffset, batch, out, outOffset);
     }

@@ -94,12 +94,8 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
      * The same for {@link #TOKENS} consecutive tokens (token k's codes at block {@code tokenBlock + k * blocks},
      * outputs at {@code outOffset + k * outStride}), bit for bit what {@link #multiplyGroup} gives each.
      */
-    void multiplyGroup4(int group, Q8Activations x, int tokenBlock, float[] out, int outOffset, int outStride,
-                        float[] lanes) {
-        for (int k = 0; k < TOKENS; k++) {
-            multiplyGroup(group, x, tokenBlock + k * blocks, out, outOffset + k * outStride, lanes);
-        }
-    }
+    abstract void multiplyGroup4(int group, Q8Activations x, int tokenBlock, float[] out, int outOffset, int outStride,
+                                 float[] lanes);
 
     @Override
     public final Tensor source() {
@@ -113,6 +109,11 @@ abstract sealed class InterleavedMatrix implements CpuMatrix permits Interleaved
             return;
         }
         multiplyPacked(threads, x, xOffset, batch, out, outOffset);
+    }
+
+    @Override
+    public final boolean quantizesActivations(int batch) {
+        return batch < PREFILL_IN_PLACE_FROM;
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -196,6 +197,19 @@ class InterleavedMatrixTest {
             } else {
                 System.setProperty(CpuMatrix.REPACK_PROPERTY, before);
             }
+        }
+    }
+
+    @Test
+    void decodeBatchesOfARepackedMatrixQuantizeTheActivations() {
+        byte[] bytes = MatMulReference.randomWeights(TensorType.Q8_0, 32, 64, new Random(3));
+        try (Arena arena = Arena.ofShared()) {
+            Tensor t = MatMulParityTest.oddlyPlaced(arena, TensorType.Q8_0, 32, 64, bytes);
+            CpuMatrix packed = CpuMatrix.prepare(t, arena);
+            assertTrue(packed.quantizesActivations(1));
+            assertTrue(packed.quantizesActivations(InterleavedMatrix.PREFILL_IN_PLACE_FROM - 1));
+            assertFalse(packed.quantizesActivations(InterleavedMatrix.PREFILL_IN_PLACE_FROM), "prefill runs the float tile");
+            assertFalse(CpuMatrix.inPlace(t).quantizesActivations(1));
         }
     }
 

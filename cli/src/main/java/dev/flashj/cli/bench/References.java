@@ -81,4 +81,26 @@ final class References {
         }
         return s;
     }
+
+    /**
+     * {@code x[at .. at + n)} as the CPU's integer decode kernels see it: quantized to 8 bits per block of 32
+     * with llama.cpp's Q8_0 rule ({@code d = max|x| / 127}, {@code q = round(x / d)} half away from zero),
+     * then {@code d * q}, computed independently of the engine's quantizer. {@code n} is a multiple of 32.
+     */
+    static float[] q8Activations(float[] x, int at, int n) {
+        float[] out = new float[n];
+        for (int block = 0; block < n; block += 32) {
+            float amax = 0;
+            for (int i = 0; i < 32; i++) {
+                amax = Math.max(amax, Math.abs(x[at + block + i]));
+            }
+            float d = amax / 127f;
+            float inverse = d == 0 ? 0 : 1 / d;
+            for (int i = 0; i < 32; i++) {
+                float v = x[at + block + i] * inverse;
+                out[block + i] = d * (float) Math.copySign(Math.floor(Math.abs(v) + 0.5f), v);
+            }
+        }
+        return out;
+    }
 }
