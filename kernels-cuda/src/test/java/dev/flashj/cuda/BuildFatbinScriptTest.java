@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link CudaKernelImageTest}.)
  */
 class BuildFatbinScriptTest {
-    private static final Path SCRIPT = Path.of("src/build/build-fatbin.sh");
-    private static final Path SOURCES = Path.of("src/main/cuda");
+    private static final Path SCRIPT = ModuleFiles.resolve("src/build/build-fatbin.sh");
+    private static final Path SOURCES = ModuleFiles.resolve("src/main/cuda");
 
     private static Properties run(Path dir, String skip, String path) throws IOException, InterruptedException {
         Path resources = dir.resolve("resources");

@@ -45,21 +45,26 @@ public final class CudaTestSupport implements AutoCloseable {
 
     /** The first usable GPU with the kernels loaded, or an aborted (skipped) test with the reason. */
     public static CudaTestSupport openOrSkip() {
+        return openOrSkip(null);
+    }
+
+    /** The same, naming {@code testClass} (or the caller, when null) in the skip line on stderr. */
+    public static CudaTestSupport openOrSkip(Class<?> testClass) {
         CudaKernelImage kernels = CudaKernelImage.fromClassPath();
         if (!kernels.built()) {
-            skip("no CUDA kernels in this build: " + kernels.reason());
+            skip(testClass, "no CUDA kernels in this build: " + kernels.reason());
         }
         Cuda cuda;
         try {
             cuda = Cuda.open();
         } catch (RuntimeException e) {
-            skip("no CUDA device: " + e.getMessage());
+            skip(testClass, "no CUDA device: " + e.getMessage());
             throw e;
         }
         Availability a = CudaSupport.judge(kernels, cuda.driverVersion(), cuda.devices());
         if (!a.available()) {
             cuda.close();
-            skip("no usable CUDA device: " + a.reason());
+            skip(testClass, "no usable CUDA device: " + a.reason());
         }
         CudaDevice device = cuda.devices().stream().filter(CudaSupport::hasKernels).findFirst().orElseThrow();
         CudaContext context = cuda.openContext(device);
@@ -68,10 +73,11 @@ public final class CudaTestSupport implements AutoCloseable {
     }
 
     /** Aborts the test (or the class, from @BeforeAll) and says why on stderr, where a skipped class is still seen. */
-    private static void skip(String reason) {
-        System.err.println("[GPU tests skipped] " + StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
-                .walk(frames -> frames.skip(2).findFirst().map(f -> f.getDeclaringClass().getSimpleName()).orElse("?"))
-                + ": " + reason);
+    private static void skip(Class<?> testClass, String reason) {
+        String who = testClass != null ? testClass.getSimpleName()
+                : StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
+                .walk(frames -> frames.skip(3).findFirst().map(f -> f.getDeclaringClass().getSimpleName()).orElse("?"));
+        System.err.println("[GPU tests skipped] " + who + ": " + reason);
         Assumptions.abort(reason + "; skipping");
     }
 

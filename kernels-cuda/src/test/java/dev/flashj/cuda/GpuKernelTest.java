@@ -2,6 +2,7 @@ package dev.flashj.cuda;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * Base of the test classes that run kernels: opens the first usable GPU with the kernels loaded before the class
@@ -11,8 +12,8 @@ public abstract class GpuKernelTest {
     protected static CudaTestSupport gpu;
 
     @BeforeAll
-    static void openGpu() {
-        gpu = CudaTestSupport.openOrSkip();
+    static void openGpu(TestInfo test) {
+        gpu = CudaTestSupport.openOrSkip(test.getTestClass().orElse(null));
     }
 
     @AfterAll

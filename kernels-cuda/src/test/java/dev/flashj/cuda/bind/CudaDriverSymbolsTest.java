@@ -1,5 +1,6 @@
 package dev.flashj.cuda.bind;
 
+import dev.flashj.cuda.ModuleFiles;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +39,7 @@ class CudaDriverSymbolsTest {
         Optional<Path> header = cudaHeader();
         Assumptions.assumeTrue(header.isPresent(), "no CUDA toolkit (cuda.h) on this machine; skipping");
         String declarations = Files.readString(header.get());
-        String binding = Files.readString(Path.of("src/main/java/dev/flashj/cuda/bind/CudaDriverLibrary.java"));
+        String binding = Files.readString(ModuleFiles.resolve("src/main/java/dev/flashj/cuda/bind/CudaDriverLibrary.java"));
         // cuda.h declares plain names and #defines some to versioned symbols (cuMemAlloc -> cuMemAlloc_v2,
         // sometimes through __CUDA_API_PTDS(...)): the versioned one is what a C program links against.
         java.util.Map<String, String> versioned = new java.util.HashMap<>();
