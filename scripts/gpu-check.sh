@@ -111,36 +111,18 @@ e2e() {
     echo "-- $type, CUDA graphs $graphs" | tee -a "$out/bench-generate.txt"
     timeout 150 "$java" "${flags[@]}" -Dflashj.cuda.graphs=$graphs -jar "$gpu/lib/flashj.jar" bench generate --device cuda \
       --shape tinyllama-1.1b --type "$type" --cache-dir /tmp/flashj-synthetic --prompt-tokens 512 -n 128 --runs 2 \
-      2> "$out/bench-generate-${type}-graphs-$graphs.err" | tee -a "$out/bench-generate.txt"
+      2>> "$out/bench-generate-${type}-graphs-$graphs.err" | tee -a "$out/bench-generate.txt"
     tail -2 "$out/bench-generate-${type}-graphs-$graphs.err"
   done
 }
 graph_tests=(dev.flashj.cuda.runtime.CudaGraphTest dev.flashj.cuda.kernels.CudaDecodeStepKernelsTest
              dev.flashj.cuda.model.CudaDecodeGraphTest dev.flashj.cuda.model.CudaLlamaModelTest)
-graph_bench() {
-  # TinyLlama-1.1B shape, random F16 weights (written once, 2.2 GB, into /tmp); decode with the CUDA graph (default)
-  # and with -Dflashj.cuda.graphs=false, interleaved on/off/on so a drifting clock shows. Issue #4's reference:
-  # llama.cpp CUDA decodes this model at 375 tok/s on an H100 (target >= 1.5x).
-  echo "== decode tokens/s, TinyLlama-1.1B shape F16: CUDA graph on / off / on"
-  local run=0
-  for graphs in true false true; do
-    run=$((run + 1))
-    # The first run also writes the model (2.2 GB of random weights) into the cache directory.
-    timeout $((run == 1 ? 300 : 150)) "$java" "${flags[@]}" -Dflashj.cuda.graphs=$graphs -jar "$gpu/lib/flashj.jar" \
-      bench generate --device cuda --shape tinyllama-1.1b --type f16 --cache-dir /tmp/flashj-synthetic \
-      --prompt-tokens 64 --decode-tokens 256 --runs 3 --json \
-      > "$out/bench-graphs-$run-$graphs.json" 2> "$out/bench-graphs-$run-$graphs.err"
-    local rc=$?
-    echo "graphs=$graphs exit $rc: $(grep -o '"decode_tokens_per_second" *: *[0-9.]*' "$out/bench-graphs-$run-$graphs.json")" \
-      | tee -a "$out/bench-graphs.txt"
-    [ $rc -eq 0 ] || tail -5 "$out/bench-graphs-$run-$graphs.err"
-  done
-}
 if [ "${1:-}" = graphs ]; then
   echo "== decode-graph GPU tests"
   timeout 240 "$java" "${flags[@]}" -cp "$cp" dev.flashj.cuda.GpuTestRunner "${graph_tests[@]}" > "$out/gpu-tests-graphs.log" 2>&1
   echo "tests exit $?" | tee -a "$out/gpu-tests-graphs.log"; tail -25 "$out/gpu-tests-graphs.log"
-  graph_bench
+  # On, off, on: a clock that drifts during the three runs shows as a gap between the two "on" runs.
+  e2e f16 f16/direct f16
   exit 0
 fi
 # Panama vs JNI (issue #9): FlashJ's CUDA driver binding against JCuda, and its OpenCL binding against JOCL on
